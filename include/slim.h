@@ -1,0 +1,275 @@
+/*
+ * slim.h - the public API of libslim.
+ *
+ * libslim makes large language models small and prepares their data:
+ * ggml-compatible weight quantization, exact BPE tokenization and safe model
+ * file parsers. This header is the manual: every function says what it takes,
+ * what it returns, who owns what, and whether it may be called from several
+ * threads at once.
+ *
+ * General rules
+ *  - The library never prints, exits or aborts. Every fallible function
+ *    returns a slim_error; slim_strerror() turns it into a message.
+ *  - Functions that take "where" arguments fill them only on failure, so the
+ *    caller can say which row, column or byte offset was wrong.
+ *  - All counts are int64_t or size_t and are checked before use: a size that
+ *    would overflow is SLIM_ERR_OVERFLOW, never a wrap-around.
+ *  - Unless a function says otherwise it is thread-safe: it touches only its
+ *    arguments and read-only global tables.
+ */
+#ifndef SLIM_H
+#define SLIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(SLIM_BUILDING_LIBRARY) && defined(__GNUC__)
+#  define SLIM_API __attribute__((visibility("default")))
+#else
+#  define SLIM_API
+#endif
+
+#define SLIM_VERSION_MAJOR 0
+#define SLIM_VERSION_MINOR 1
+#define SLIM_VERSION_PATCH 0
+#define SLIM_VERSION_STRING "0.1.0"
+
+/** The library's version as "MAJOR.MINOR.PATCH". */
+SLIM_API const char *slim_version(void);
+
+/* ======================================================================
+ * Errors
+ * ====================================================================== */
+
+/**
+ * One error enum for the whole library. The numbers are fixed forever: a
+ * value that is retired keeps its slot, new values are appended.
+ */
+typedef enum slim_error {
+    SLIM_OK                   = 0,
+    SLIM_ERR_NOMEM            = 1,  /* an allocation failed */
+    SLIM_ERR_INVALID_ARG      = 2,  /* a NULL pointer or out-of-range argument */
+    SLIM_ERR_IO               = 3,  /* a read, write, rename or open failed (see errno) */
+    SLIM_ERR_UNSUPPORTED      = 4,  /* a type, component or feature this build cannot handle */
+    SLIM_ERR_CPU_UNSUPPORTED  = 5,  /* SLIM_CPU or a forced path names a path this CPU lacks */
+    SLIM_ERR_NONFINITE        = 6,  /* NaN or Inf in input to quantize */
+    SLIM_ERR_SHAPE            = 7,  /* a row length that is not a whole number of blocks, etc. */
+    SLIM_ERR_TRUNCATED        = 8,  /* input ends before the data it announces */
+    SLIM_ERR_OVERFLOW         = 9,  /* a count, size or offset overflows */
+    SLIM_ERR_BAD_MAGIC        = 10, /* the file is not of the expected format */
+    SLIM_ERR_BAD_VERSION      = 11, /* a format version that is not supported */
+    SLIM_ERR_CORRUPT          = 12, /* malformed content (see the parser's offset) */
+    SLIM_ERR_TOO_LARGE        = 13, /* a count or length beyond the format's sane limits */
+    SLIM_ERR_DUPLICATE        = 14, /* a key or name that appears twice */
+    SLIM_ERR_BAD_TYPE         = 15, /* an unknown value or tensor type */
+    SLIM_ERR_BAD_ALIGNMENT    = 16, /* an alignment that is zero or not a power of two */
+    SLIM_ERR_BAD_OFFSET       = 17, /* data offsets out of bounds, overlapping or misplaced */
+    SLIM_ERR_CHECKSUM         = 18, /* a stored checksum does not match the data */
+    SLIM_ERR_BAD_UTF8         = 19, /* invalid UTF-8 where text was required */
+    SLIM_ERR_BAD_JSON         = 20, /* JSON that does not parse or has the wrong shape */
+    SLIM_ERR_NOT_FOUND        = 21, /* a named item (tensor, file, token, key) is absent */
+    SLIM_ERR_SPECIAL_TOKEN    = 22, /* disallowed special-token text found in input */
+    SLIM_ERR_BUFFER_TOO_SMALL = 23, /* a caller buffer is too small; the needed size is reported */
+    SLIM_ERR_COMPRESSION      = 24, /* the compressor or decompressor failed */
+    SLIM_ERR_COUNT_                 /* not an error: one past the last value */
+} slim_error;
+
+/** A static, human-readable message for any slim_error value (never NULL). */
+SLIM_API const char *slim_strerror(slim_error err);
+
+/* ======================================================================
+ * CPU features and kernel paths
+ * ====================================================================== */
+
+/**
+ * A kernel path: the set of kernels used for the hot loops. Every kernel has
+ * a plain C reference (SCALAR); the others are chosen at run time when the
+ * CPU and the OS support them. A path that lacks a kernel uses the next
+ * narrower one (AVX512 -> AVX2 -> SCALAR).
+ */
+typedef enum slim_path {
+    SLIM_PATH_SCALAR = 0,
+    SLIM_PATH_AVX2   = 1, /* x86-64: AVX2 + FMA + F16C + BMI2, YMM state enabled by the OS */
+    SLIM_PATH_AVX512 = 2, /* x86-64: AVX-512 F/BW/DQ/VL + the AVX2 path, ZMM state enabled */
+    SLIM_PATH_NEON   = 3, /* AArch64 Advanced SIMD */
+    SLIM_PATH_COUNT
+} slim_path;
+
+/** CPU feature bits returned by slim_cpu_features(). */
+enum {
+    SLIM_CPU_SSE42      = 1u << 0,
+    SLIM_CPU_AVX        = 1u << 1,
+    SLIM_CPU_AVX2       = 1u << 2,
+    SLIM_CPU_FMA        = 1u << 3,
+    SLIM_CPU_F16C       = 1u << 4,
+    SLIM_CPU_BMI2       = 1u << 5,
+    SLIM_CPU_AVX512F    = 1u << 6,
+    SLIM_CPU_AVX512BW   = 1u << 7,
+    SLIM_CPU_AVX512DQ   = 1u << 8,
+    SLIM_CPU_AVX512VL   = 1u << 9,
+    SLIM_CPU_AVX512VNNI = 1u << 10,
+    SLIM_CPU_AVX512BF16 = 1u << 11,
+    SLIM_CPU_AVX512VBMI = 1u << 12,
+    SLIM_CPU_NEON       = 1u << 16,
+    SLIM_CPU_DOTPROD    = 1u << 17,
+    SLIM_CPU_FP16       = 1u << 18
+};
+
+/** The features of this CPU (with OS support checked), detected once. */
+SLIM_API uint32_t slim_cpu_features(void);
+
+/** Space-separated names of the bits set in `features` into buf; returns buf. */
+SLIM_API const char *slim_cpu_features_string(uint32_t features, char *buf, size_t size);
+
+/** Non-zero if this CPU and build can run `path`. */
+SLIM_API int slim_path_supported(slim_path path);
+
+/** "scalar", "avx2", "avx512" or "neon". */
+SLIM_API const char *slim_path_name(slim_path path);
+
+/** Parses a path name (case-insensitive); SLIM_ERR_INVALID_ARG if unknown. */
+SLIM_API slim_error slim_path_from_name(const char *name, slim_path *out);
+
+/**
+ * The path in use. On first call it is chosen once: the widest supported
+ * path, or the one named by the environment variable SLIM_CPU. A SLIM_CPU
+ * value that names an unknown or unsupported path is not silently replaced:
+ * slim_cpu_path_status() then returns the error and the scalar path is used
+ * until slim_set_path() is called. Tools must check slim_cpu_path_status().
+ */
+SLIM_API slim_path slim_cpu_path(void);
+
+/** SLIM_OK, or why the SLIM_CPU environment variable could not be honoured. */
+SLIM_API slim_error slim_cpu_path_status(void);
+
+/**
+ * Forces `path` for all later calls in this process. Returns
+ * SLIM_ERR_CPU_UNSUPPORTED if the CPU lacks it (the path is then unchanged).
+ * Not thread-safe with concurrent kernel calls: call it before starting work.
+ */
+SLIM_API slim_error slim_set_path(slim_path path);
+
+/* ======================================================================
+ * Quantization types (ggml compatible)
+ * ====================================================================== */
+
+/** Tensor element types, numbered exactly as ggml's enum ggml_type. */
+typedef enum slim_type {
+    SLIM_TYPE_F32     = 0,
+    SLIM_TYPE_F16     = 1,
+    SLIM_TYPE_Q4_0    = 2,
+    SLIM_TYPE_Q4_1    = 3,
+    /* 4 and 5 are retired ggml types (Q4_2, Q4_3) */
+    SLIM_TYPE_Q5_0    = 6,
+    SLIM_TYPE_Q5_1    = 7,
+    SLIM_TYPE_Q8_0    = 8,
+    SLIM_TYPE_Q8_1    = 9,
+    SLIM_TYPE_Q2_K    = 10,
+    SLIM_TYPE_Q3_K    = 11,
+    SLIM_TYPE_Q4_K    = 12,
+    SLIM_TYPE_Q5_K    = 13,
+    SLIM_TYPE_Q6_K    = 14,
+    SLIM_TYPE_Q8_K    = 15,
+    SLIM_TYPE_IQ2_XXS = 16,
+    SLIM_TYPE_IQ2_XS  = 17,
+    SLIM_TYPE_IQ3_XXS = 18,
+    SLIM_TYPE_IQ1_S   = 19,
+    SLIM_TYPE_IQ4_NL  = 20,
+    SLIM_TYPE_IQ3_S   = 21,
+    SLIM_TYPE_IQ2_S   = 22,
+    SLIM_TYPE_IQ4_XS  = 23,
+    SLIM_TYPE_I8      = 24,
+    SLIM_TYPE_I16     = 25,
+    SLIM_TYPE_I32     = 26,
+    SLIM_TYPE_I64     = 27,
+    SLIM_TYPE_F64     = 28,
+    SLIM_TYPE_IQ1_M   = 29,
+    SLIM_TYPE_BF16    = 30,
+    /* 31..33 are retired ggml types */
+    SLIM_TYPE_TQ1_0   = 34,
+    SLIM_TYPE_TQ2_0   = 35,
+    /* 36..38 are retired ggml types */
+    SLIM_TYPE_MXFP4   = 39,
+    SLIM_TYPE_COUNT   = 40  /* one past the last id slim knows */
+} slim_type;
+
+/** What slim knows of one type. */
+typedef struct slim_type_info {
+    slim_type   type;
+    const char *name;          /* as ggml prints it: "q4_K", "iq4_xs", "bf16" */
+    int64_t     block_size;    /* elements per block (1 for plain types) */
+    size_t      block_bytes;   /* bytes per block */
+    int         is_quantized;  /* block-quantized (not a plain number type) */
+    int         has_kernels;   /* slim can quantize and dequantize rows of it */
+} slim_type_info;
+
+/** Information on `type`, or NULL if the id is unknown or retired. */
+SLIM_API const slim_type_info *slim_type_get(slim_type type);
+
+/** Looks a type up by name, case-insensitive ("Q4_K", "q4_k", "IQ4_XS"). */
+SLIM_API slim_error slim_type_from_name(const char *name, slim_type *out);
+
+/** Bits per weight of `type`: 8 * block_bytes / block_size. */
+SLIM_API double slim_type_bits_per_weight(slim_type type);
+
+/**
+ * Bytes of one row of `cols` elements of `type` into *out.
+ * SLIM_ERR_SHAPE if cols is not a positive multiple of the block size,
+ * SLIM_ERR_OVERFLOW if the size does not fit, SLIM_ERR_BAD_TYPE if unknown.
+ */
+SLIM_API slim_error slim_row_size(slim_type type, int64_t cols, size_t *out);
+
+/** Where quantization input was wrong (filled on SLIM_ERR_NONFINITE). */
+typedef struct slim_position {
+    int64_t row;
+    int64_t col;
+} slim_position;
+
+/**
+ * Quantizes `rows` rows of `cols` float32 values each from `src` into `dst`
+ * (rows * row_size bytes), bit-identical to ggml's ggml_quantize_chunk.
+ *
+ * imatrix: NULL, or `cols` importance weights (ggml's quant_weights), used by
+ *          the types whose ggml quantizer uses them.
+ * threads: number of threads (<= 0: all cores). The output does not depend on
+ *          it.
+ * where:   optional; on SLIM_ERR_NONFINITE receives the row and column of the
+ *          first NaN or Inf (the smallest row, then column).
+ *
+ * Returns SLIM_OK, SLIM_ERR_SHAPE (cols not a multiple of the block size),
+ * SLIM_ERR_NONFINITE (nothing is guaranteed about dst then),
+ * SLIM_ERR_UNSUPPORTED (a type without kernels), SLIM_ERR_INVALID_ARG,
+ * SLIM_ERR_NOMEM. Thread-safe; src and dst must not overlap.
+ */
+SLIM_API slim_error slim_quantize(slim_type type, const float *src, void *dst,
+                                  int64_t rows, int64_t cols,
+                                  const float *imatrix, int threads,
+                                  slim_position *where);
+
+/**
+ * Dequantizes `rows` rows of `cols` values from `src` into float32 `dst`,
+ * bit-identical to ggml's dequantize_row functions. Errors as above.
+ */
+SLIM_API slim_error slim_dequantize(slim_type type, const void *src, float *dst,
+                                    int64_t rows, int64_t cols, int threads);
+
+/**
+ * Names of the kernels slim_quantize/slim_dequantize use for `type` on the
+ * current path, for diagnostics: *quantize_path and *dequantize_path receive
+ * the path whose kernel actually runs (a narrower one when the current path
+ * has no kernel of its own for this type).
+ */
+SLIM_API slim_error slim_type_kernel_paths(slim_type type, slim_path *quantize_path,
+                                           slim_path *dequantize_path);
+
+/** Number of online CPUs (at least 1). */
+SLIM_API int slim_cpu_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLIM_H */
