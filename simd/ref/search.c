@@ -191,3 +191,145 @@ float slim_make_qp_quants(int n, int nmax, const float *restrict x, uint8_t *res
     }
     return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
+
+/* ---- Symmetric searches (KSYM) ---- */
+
+static inline int clamp_sym(int l, int nmax)
+{
+    l = l < nmax - 1 ? l : nmax - 1;
+    return l > -nmax ? l : -nmax;
+}
+
+/* Weight of x[i] in make_qx_quants. */
+static inline float qx_weight(const float *restrict x, const float *restrict qw, int i,
+                              int rmse_type)
+{
+    if (qw)
+        return qw[i];
+    switch (rmse_type) {
+    case 1: return x[i] * x[i];
+    case 2: return 1;
+    case 3: return fabsf(x[i]);
+    default: return sqrtf(fabsf(x[i]));
+    }
+}
+
+/* The value of largest magnitude (the first one on ties) and its |.|. */
+static inline float signed_absmax(int n, const float *restrict x, float *amax_out)
+{
+    float max = 0, amax = 0;
+    for (int i = 0; i < n; ++i) {
+        const float ax = fabsf(x[i]);
+        if (ax > amax) {
+            amax = ax;
+            max = x[i];
+        }
+    }
+    *amax_out = amax;
+    return max;
+}
+
+float slim_make_qx_quants(int n, int nmax, const float *restrict x, int8_t *restrict L,
+                          int rmse_type, const float *restrict qw)
+{
+    float amax;
+    const float max = signed_absmax(n, x, &amax);
+    if (amax < SLIM_GROUP_MAX_EPS) {
+        memset(L, 0, (size_t)n);
+        return 0.f;
+    }
+    float iscale = -nmax / max;
+    if (rmse_type == 0) {
+        for (int i = 0; i < n; ++i)
+            L[i] = (int8_t)(nmax + clamp_sym(slim_nearest_int(iscale * x[i]), nmax));
+        return 1 / iscale;
+    }
+    const bool return_early = rmse_type < 0;
+    if (return_early)
+        rmse_type = -rmse_type;
+    float sumlx = 0, suml2 = 0;
+    for (int i = 0; i < n; ++i) {
+        const int l = clamp_sym(slim_nearest_int(iscale * x[i]), nmax);
+        L[i] = (int8_t)(l + nmax);
+        const float w = qx_weight(x, qw, i, rmse_type);
+        sumlx += w * x[i] * l;
+        suml2 += w * l * l;
+    }
+    float scale = suml2 ? sumlx / suml2 : 0.0f;
+    if (return_early)
+        return suml2 > 0 ? 0.5f * (scale + 1 / iscale) : 1 / iscale;
+    float best = scale * sumlx;
+    for (int is = -9; is <= 9; ++is) {
+        if (is == 0)
+            continue;
+        iscale = -(nmax + 0.1f * is) / max;
+        sumlx = suml2 = 0;
+        for (int i = 0; i < n; ++i) {
+            const int l = clamp_sym(slim_nearest_int(iscale * x[i]), nmax);
+            const float w = qx_weight(x, qw, i, rmse_type);
+            sumlx += w * x[i] * l;
+            suml2 += w * l * l;
+        }
+        /* The fit improves iff sumlx^2/suml2 grows (best = sumlx^2/suml2). */
+        if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+            for (int i = 0; i < n; ++i)
+                L[i] = (int8_t)(nmax + clamp_sym(slim_nearest_int(iscale * x[i]), nmax));
+            scale = sumlx / suml2;
+            best = scale * sumlx;
+        }
+    }
+    return scale;
+}
+
+float slim_make_q3_quants(int n, int nmax, const float *restrict x, int8_t *restrict L,
+                          bool do_rmse)
+{
+    float amax;
+    const float max = signed_absmax(n, x, &amax);
+    if (amax < SLIM_GROUP_MAX_EPS) {
+        memset(L, 0, (size_t)n);
+        return 0.f;
+    }
+    const float iscale = -nmax / max;
+    if (!do_rmse) {
+        for (int i = 0; i < n; ++i)
+            L[i] = (int8_t)(nmax + clamp_sym(slim_nearest_int(iscale * x[i]), nmax));
+        return 1 / iscale;
+    }
+    float sumlx = 0, suml2 = 0;
+    for (int i = 0; i < n; ++i) {
+        const int l = clamp_sym(slim_nearest_int(iscale * x[i]), nmax);
+        L[i] = (int8_t)l;
+        const float w = x[i] * x[i];
+        sumlx += w * x[i] * l;
+        suml2 += w * l * l;
+    }
+    /* Coordinate descent: re-fit one level at a time against the least-squares
+     * scale of the others; keep the move only if the whole fit improves. */
+    for (int itry = 0; itry < 5; ++itry) {
+        int n_changed = 0;
+        for (int i = 0; i < n; ++i) {
+            const float w = x[i] * x[i];
+            float slx = sumlx - w * x[i] * L[i];
+            if (slx > 0) {
+                float sl2 = suml2 - w * L[i] * L[i];
+                const int new_l = clamp_sym(slim_nearest_int(x[i] * sl2 / slx), nmax);
+                if (new_l != L[i]) {
+                    slx += w * x[i] * new_l;
+                    sl2 += w * new_l * new_l;
+                    if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+                        L[i] = (int8_t)new_l;
+                        sumlx = slx;
+                        suml2 = sl2;
+                        ++n_changed;
+                    }
+                }
+            }
+        }
+        if (!n_changed)
+            break;
+    }
+    for (int i = 0; i < n; ++i)
+        L[i] = (int8_t)(L[i] + nmax);
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}

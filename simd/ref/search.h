@@ -52,4 +52,27 @@ float slim_make_qp_quants(int n, int nmax, const float *restrict x, uint8_t *res
 
 /* ---- Symmetric searches: L in [-nmax, nmax-1], x ~ scale*L (KSYM) ---- */
 
+/*
+ * ggml's make_qx_quants: quantize n values to L in [0, 2*nmax) (level minus
+ * nmax in [-nmax, nmax-1]) with one signed scale and return it. The first
+ * guess maps the value of largest magnitude to -nmax; with rmse_type != 0 it
+ * is replaced by the weighted least-squares scale, then 18 perturbed guesses
+ * -(nmax + 0.1*is)/max (is = -9..9, is != 0) are tried and the best fit kept.
+ * Weights: qw[i] if qw is not NULL, else by rmse_type 1: x^2, 2: 1,
+ * 3: |x|, other: sqrt|x|. rmse_type 0 returns the first guess; a negative
+ * rmse_type returns after the first least-squares fit (average with the
+ * first guess). An all-zero group (max |x| < 1e-15) gives L = 0, scale 0.
+ */
+float slim_make_qx_quants(int n, int nmax, const float *restrict x, int8_t *restrict L,
+                          int rmse_type, const float *restrict qw);
+
+/*
+ * ggml's make_q3_quants: like make_qx_quants without the scale grid; with
+ * do_rmse, up to 5 rounds of coordinate descent on the levels weighted by
+ * x^2, each accepted only if the least-squares fit improves. L in
+ * [0, 2*nmax); an all-zero group gives L = 0 (not nmax) and scale 0.
+ */
+float slim_make_q3_quants(int n, int nmax, const float *restrict x, int8_t *restrict L,
+                          bool do_rmse);
+
 #endif
