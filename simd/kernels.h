@@ -38,7 +38,7 @@ typedef int64_t (*slim_find_nonfinite_fn)(const float *x, int64_t n);
 #define SLIM_TYPES_PLAIN(X) X(f32, F32) X(f16, F16) X(bf16, BF16)
 #define SLIM_TYPES_LEGACY(X)
 #define SLIM_TYPES_KASYM(X)
-#define SLIM_TYPES_KSYM(X)
+#define SLIM_TYPES_KSYM(X) X(q3_K, Q3_K) X(q6_K, Q6_K)
 #define SLIM_TYPES_NL(X)
 
 /*
