@@ -1,0 +1,315 @@
+/*
+ * Legacy 32-element block types: q4_0, q4_1, q5_0, q5_1 (4 or 5 bits with a
+ * scale, "_1" also with a min) and q8_0. Bit-identical to ggml's
+ * quantize_row_*_ref / quantize_*(..., quant_weights) and dequantize_row_*.
+ *
+ * Without importance weights each block is scaled from its extremes; with
+ * them ggml searches the scale (make_qx_quants for the symmetric _0 types,
+ * make_qkx3_quants for the _1 types) with weights qw*sqrt(sigma2 + x^2),
+ * where sigma2 is the mean square of the whole row.
+ */
+#include "simd/kernels.h"
+#include "simd/blocks.h"
+#include "simd/ref/half.h"
+#include "simd/ref/legacy.h"
+#include "simd/ref/search.h"
+
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#define QK QK_LEGACY
+
+/* Rows need not be aligned, so blocks are addressed as bytes and the
+ * halves copied with memcpy. */
+static inline void put_half(uint8_t *p, float f)
+{
+    uint16_t h = slim_f32_to_half(f);
+    memcpy(p, &h, 2);
+}
+
+static inline float get_half(const uint8_t *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return slim_half_to_f32(h);
+}
+
+/*
+ * The element of largest magnitude, the first one on ties (ggml scans with
+ * a strict "amax < |v|"), or +0 when every element is zero.
+ */
+static float signed_absmax(const float *x)
+{
+    float amax = 0.0f, max = 0.0f;
+    for (int j = 0; j < QK; j++) {
+        if (amax < fabsf(x[j])) {
+            amax = fabsf(x[j]);
+            max = x[j];
+        }
+    }
+    return max;
+}
+
+/* Minimum and maximum, the first one on ties (matters only for -0 vs +0). */
+static void block_min_max(const float *x, float *min, float *max)
+{
+    float lo = FLT_MAX, hi = -FLT_MAX;
+    for (int j = 0; j < QK; j++) {
+        if (x[j] < lo)
+            lo = x[j];
+        if (x[j] > hi)
+            hi = x[j];
+    }
+    *min = lo;
+    *max = hi;
+}
+
+/* Element j goes to the low nibble of qs[j], element j+16 to the high one. */
+static void pack_nibbles(const uint8_t *L, uint8_t *qs)
+{
+    for (int j = 0; j < QK / 2; j++)
+        qs[j] = (uint8_t)((L[j] & 0x0F) | ((L[j + QK / 2] & 0x0F) << 4));
+}
+
+/* Low nibbles as above; bit 4 of element j goes to bit j of qh. */
+static void pack_5bit(const uint8_t *L, uint8_t *qs, uint8_t *qh)
+{
+    pack_nibbles(L, qs);
+    uint32_t h = 0;
+    for (int j = 0; j < QK; j++)
+        h |= (uint32_t)((L[j] >> 4) & 1) << j;
+    for (int k = 0; k < 4; k++)
+        qh[k] = (uint8_t)(h >> (8 * k));
+}
+
+/* Symmetric levels: d = max/-half, level = min(2*half-1, (int8_t)(x/d + half + 0.5)). */
+static float sym_levels(const float *x, int half, uint8_t *L)
+{
+    const float d = signed_absmax(x) / (float)-half;
+    const float id = d ? 1.0f / d : 0.0f;
+    const float offset = (float)half + 0.5f;
+    for (int j = 0; j < QK; j++) {
+        int l = slim_legacy_cvtt_i8(x[j] * id + offset);
+        L[j] = (uint8_t)(l < 2 * half - 1 ? l : 2 * half - 1);
+    }
+    return d;
+}
+
+/* Asymmetric levels: d = (max-min)/nmax, level = (int8_t)((x-min)/d + 0.5),
+ * capped at nmax when `cap` (q4_1 caps, q5_1 does not). */
+static float asym_levels(const float *x, int nmax, int cap, uint8_t *L, float *min)
+{
+    float lo, hi;
+    block_min_max(x, &lo, &hi);
+    const float d = (hi - lo) / (float)nmax;
+    const float id = d ? 1.0f / d : 0.0f;
+    for (int j = 0; j < QK; j++) {
+        int l = slim_legacy_cvtt_i8((x[j] - lo) * id + 0.5f);
+        L[j] = (uint8_t)(cap && l > nmax ? nmax : l);
+    }
+    *min = lo;
+    return d;
+}
+
+/* ---- importance-weighted search (qw != NULL) ---- */
+
+/* Mean square of the row, summed in order as ggml does. */
+static float row_sigma2(const float *x, int64_t n)
+{
+    float sum_x2 = 0.0f;
+    for (int64_t j = 0; j < n; j++)
+        sum_x2 += x[j] * x[j];
+    return sum_x2 / (float)n;
+}
+
+static void block_weights(const float *x, const float *qw, float sigma2, float *w)
+{
+    for (int j = 0; j < QK; j++)
+        w[j] = qw[j] * sqrtf(sigma2 + x[j] * x[j]);
+}
+
+/* Symmetric search; levels in [0, 2*half). Returns the scale. */
+static float sym_search(const float *x, const float *qw, float sigma2, int half, uint8_t *L)
+{
+    float w[QK];
+    int8_t l8[QK];
+    block_weights(x, qw, sigma2, w);
+    float d = slim_make_qx_quants(QK, half, x, l8, 1, w);
+    for (int j = 0; j < QK; j++)
+        L[j] = (uint8_t)l8[j];
+    return d;
+}
+
+/* Asymmetric search; levels in [0, nmax]. Returns the scale, *m the min. */
+static float asym_search(const float *x, const float *qw, float sigma2, int nmax, uint8_t *L,
+                         float *m)
+{
+    float w[QK], min;
+    uint8_t aux[QK];
+    block_weights(x, qw, sigma2, w);
+    float d = slim_make_qkx3_quants(QK, nmax, x, w, L, &min, aux, -0.9f, 0.05f, 36, false);
+    *m = -min;
+    return d;
+}
+
+/* ---- kernels ---- */
+
+void slim_quantize_row_q4_0_ref(const float *restrict x, void *restrict vy, int64_t n,
+                                const float *restrict qw)
+{
+    uint8_t *y = vy;
+    const float sigma2 = qw ? row_sigma2(x, n) : 0.0f;
+    for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q4_0)) {
+        uint8_t L[QK];
+        const float *xb = x + i * QK;
+        float d = qw ? sym_search(xb, qw + i * QK, sigma2, 8, L) : sym_levels(xb, 8, L);
+        put_half(y + offsetof(block_q4_0, d), d);
+        pack_nibbles(L, y + offsetof(block_q4_0, qs));
+    }
+}
+
+void slim_quantize_row_q5_0_ref(const float *restrict x, void *restrict vy, int64_t n,
+                                const float *restrict qw)
+{
+    uint8_t *y = vy;
+    const float sigma2 = qw ? row_sigma2(x, n) : 0.0f;
+    for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q5_0)) {
+        uint8_t L[QK];
+        const float *xb = x + i * QK;
+        float d = qw ? sym_search(xb, qw + i * QK, sigma2, 16, L) : sym_levels(xb, 16, L);
+        put_half(y + offsetof(block_q5_0, d), d);
+        pack_5bit(L, y + offsetof(block_q5_0, qs), y + offsetof(block_q5_0, qh));
+    }
+}
+
+void slim_quantize_row_q4_1_ref(const float *restrict x, void *restrict vy, int64_t n,
+                                const float *restrict qw)
+{
+    uint8_t *y = vy;
+    const float sigma2 = qw ? row_sigma2(x, n) : 0.0f;
+    for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q4_1)) {
+        uint8_t L[QK];
+        float m;
+        const float *xb = x + i * QK;
+        float d = qw ? asym_search(xb, qw + i * QK, sigma2, 15, L, &m)
+                     : asym_levels(xb, 15, 1, L, &m);
+        put_half(y + offsetof(block_q4_1, d), d);
+        put_half(y + offsetof(block_q4_1, m), m);
+        pack_nibbles(L, y + offsetof(block_q4_1, qs));
+    }
+}
+
+void slim_quantize_row_q5_1_ref(const float *restrict x, void *restrict vy, int64_t n,
+                                const float *restrict qw)
+{
+    uint8_t *y = vy;
+    const float sigma2 = qw ? row_sigma2(x, n) : 0.0f;
+    for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q5_1)) {
+        uint8_t L[QK];
+        float m;
+        const float *xb = x + i * QK;
+        float d = qw ? asym_search(xb, qw + i * QK, sigma2, 31, L, &m)
+                     : asym_levels(xb, 31, 0, L, &m);
+        put_half(y + offsetof(block_q5_1, d), d);
+        put_half(y + offsetof(block_q5_1, m), m);
+        pack_5bit(L, y + offsetof(block_q5_1, qs), y + offsetof(block_q5_1, qh));
+    }
+}
+
+/* q8_0 has no weighted variant in ggml: qw is ignored. */
+void slim_quantize_row_q8_0_ref(const float *restrict x, void *restrict vy, int64_t n,
+                                const float *restrict qw)
+{
+    (void)qw;
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q8_0)) {
+        const float *xb = x + i * QK;
+        float amax = 0.0f;
+        for (int j = 0; j < QK; j++)
+            amax = amax > fabsf(xb[j]) ? amax : fabsf(xb[j]);
+        const float d = amax / 127.0f;
+        const float id = d ? 1.0f / d : 0.0f;
+        put_half(y + offsetof(block_q8_0, d), d);
+        for (int j = 0; j < QK; j++)
+            y[offsetof(block_q8_0, qs) + j] = (uint8_t)slim_legacy_cvtt_i8(roundf(xb[j] * id));
+    }
+}
+
+/* ---- dequantization ---- */
+
+/* Level of element j from 4 low bits in qs and, for q5, bit j of qh. */
+static inline int nibble(const uint8_t *qs, int j)
+{
+    return j < QK / 2 ? qs[j] & 0x0F : qs[j - QK / 2] >> 4;
+}
+
+static inline uint32_t load_qh(const uint8_t *qh)
+{
+    return (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 |
+           (uint32_t)qh[3] << 24;
+}
+
+void slim_dequantize_row_q4_0_ref(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_0), y += QK) {
+        const float d = get_half(x + offsetof(block_q4_0, d));
+        const uint8_t *qs = x + offsetof(block_q4_0, qs);
+        for (int j = 0; j < QK; j++)
+            y[j] = (float)(nibble(qs, j) - 8) * d;
+    }
+}
+
+void slim_dequantize_row_q4_1_ref(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_1), y += QK) {
+        const float d = get_half(x + offsetof(block_q4_1, d));
+        const float m = get_half(x + offsetof(block_q4_1, m));
+        const uint8_t *qs = x + offsetof(block_q4_1, qs);
+        for (int j = 0; j < QK; j++)
+            y[j] = (float)nibble(qs, j) * d + m;
+    }
+}
+
+void slim_dequantize_row_q5_0_ref(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_0), y += QK) {
+        const float d = get_half(x + offsetof(block_q5_0, d));
+        const uint32_t qh = load_qh(x + offsetof(block_q5_0, qh));
+        const uint8_t *qs = x + offsetof(block_q5_0, qs);
+        for (int j = 0; j < QK; j++) {
+            int l = nibble(qs, j) | (int)((qh >> j) & 1) << 4;
+            y[j] = (float)(l - 16) * d;
+        }
+    }
+}
+
+void slim_dequantize_row_q5_1_ref(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_1), y += QK) {
+        const float d = get_half(x + offsetof(block_q5_1, d));
+        const float m = get_half(x + offsetof(block_q5_1, m));
+        const uint32_t qh = load_qh(x + offsetof(block_q5_1, qh));
+        const uint8_t *qs = x + offsetof(block_q5_1, qs);
+        for (int j = 0; j < QK; j++) {
+            int l = nibble(qs, j) | (int)((qh >> j) & 1) << 4;
+            y[j] = (float)l * d + m;
+        }
+    }
+}
+
+void slim_dequantize_row_q8_0_ref(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q8_0), y += QK) {
+        const float d = get_half(x + offsetof(block_q8_0, d));
+        const int8_t *qs = (const int8_t *)(x + offsetof(block_q8_0, qs));
+        for (int j = 0; j < QK; j++)
+            y[j] = (float)qs[j] * d;
+    }
+}

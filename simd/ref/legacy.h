@@ -1,0 +1,34 @@
+/*
+ * Helpers shared by the reference and the vector kernels of the legacy
+ * 32-element block types (q4_0, q4_1, q5_0, q5_1, q8_0).
+ */
+#ifndef SLIM_SIMD_REF_LEGACY_H
+#define SLIM_SIMD_REF_LEGACY_H
+
+#include <stdint.h>
+
+/*
+ * ggml turns the scaled values into levels with plain C casts such as
+ * (int8_t)(v + 8.5f). The reference vectors come from x86-64, where gcc
+ * emits cvttss2si: truncation toward zero, and INT32_MIN for NaN or a value
+ * outside the int32 range. That case is reachable: for a block of subnormal
+ * inputs 1/d overflows to Inf, so v is +-Inf or NaN, and the level's low
+ * byte becomes 0. The SIMD paths get this from cvttps2dq (x86) or by
+ * masking (NEON); the scalar code spells it out so that it is defined C and
+ * gives the same bytes on every machine.
+ */
+static inline int32_t slim_legacy_cvtt(float v)
+{
+    if (v > -2147483904.0f && v < 2147483648.0f)
+        return (int32_t)v;
+    return INT32_MIN;
+}
+
+/* (int8_t)v as above: the low byte of the truncated value, read as signed. */
+static inline int slim_legacy_cvtt_i8(float v)
+{
+    uint8_t b = (uint8_t)((uint32_t)slim_legacy_cvtt(v) & 0xffu);
+    return b < 128 ? (int)b : (int)b - 256;
+}
+
+#endif
