@@ -39,7 +39,7 @@ typedef int64_t (*slim_find_nonfinite_fn)(const float *x, int64_t n);
 #define SLIM_TYPES_LEGACY(X) X(q4_0, Q4_0) X(q4_1, Q4_1) X(q5_0, Q5_0) X(q5_1, Q5_1) X(q8_0, Q8_0)
 #define SLIM_TYPES_KASYM(X) X(q2_K, Q2_K) X(q4_K, Q4_K) X(q5_K, Q5_K)
 #define SLIM_TYPES_KSYM(X) X(q3_K, Q3_K) X(q6_K, Q6_K)
-#define SLIM_TYPES_NL(X)
+#define SLIM_TYPES_NL(X) X(iq4_nl, IQ4_NL) X(iq4_xs, IQ4_XS) X(tq1_0, TQ1_0) X(tq2_0, TQ2_0) X(mxfp4, MXFP4)
 
 /*
  * Vector kernels, per path. Add a type here when its kernel exists; a type
