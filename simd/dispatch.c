@@ -31,10 +31,10 @@ typedef struct { slim_quantize_row_fn q; slim_dequantize_row_fn d; slim_type typ
 enum { SLIM_KERNEL_TYPES(NAME_TO_TYPE) type_of_end_ };
 
 #if defined(__x86_64__)
-#define Q_AVX2(t)   { slim_quantize_row_##t##_avx2, NULL, type_of_##t },
-#define D_AVX2(t)   { NULL, slim_dequantize_row_##t##_avx2, type_of_##t },
-#define Q_AVX512(t) { slim_quantize_row_##t##_avx512, NULL, type_of_##t },
-#define D_AVX512(t) { NULL, slim_dequantize_row_##t##_avx512, type_of_##t },
+#define Q_AVX2(t)   { slim_quantize_row_##t##_avx2, NULL, (slim_type)type_of_##t },
+#define D_AVX2(t)   { NULL, slim_dequantize_row_##t##_avx2, (slim_type)type_of_##t },
+#define Q_AVX512(t) { slim_quantize_row_##t##_avx512, NULL, (slim_type)type_of_##t },
+#define D_AVX512(t) { NULL, slim_dequantize_row_##t##_avx512, (slim_type)type_of_##t },
 static const vec_entry avx2_entries[] = {
     SLIM_AVX2_QUANTIZE(Q_AVX2) SLIM_AVX2_DEQUANTIZE(D_AVX2) { NULL, NULL, SLIM_TYPE_COUNT }
 };
@@ -43,8 +43,8 @@ static const vec_entry avx512_entries[] = {
 };
 #endif
 #if defined(__aarch64__)
-#define Q_NEON(t) { slim_quantize_row_##t##_neon, NULL, type_of_##t },
-#define D_NEON(t) { NULL, slim_dequantize_row_##t##_neon, type_of_##t },
+#define Q_NEON(t) { slim_quantize_row_##t##_neon, NULL, (slim_type)type_of_##t },
+#define D_NEON(t) { NULL, slim_dequantize_row_##t##_neon, (slim_type)type_of_##t },
 static const vec_entry neon_entries[] = {
     SLIM_NEON_QUANTIZE(Q_NEON) SLIM_NEON_DEQUANTIZE(D_NEON) { NULL, NULL, SLIM_TYPE_COUNT }
 };

@@ -1,0 +1,351 @@
+/*
+ * AVX2 kernels for the legacy block types (q4_0, q4_1, q5_0, q5_1, q8_0).
+ *
+ * One block (32 floats, four vectors) at a time. Nothing here sums floats:
+ * block extremes are reduced as a tree (min/max of finite values do not
+ * depend on the order), and the element ggml's sequential scan would keep
+ * (the first one equal to the extreme; it decides the sign of max for the
+ * _0 types and of a zero min/max for the _1 types) is looked up by index.
+ * Levels then follow the reference's per-element arithmetic exactly;
+ * cvttps2dq truncates like the reference's casts, and taking the low byte
+ * of each level matches slim_legacy_cvtt_i8 (INT32_MIN for the non-finite
+ * values of a subnormal block gives 0).
+ *
+ * With importance weights the scale search runs the reference per row.
+ */
+#include "simd/kernels.h"
+#include "simd/cpu_internal.h"
+#include "simd/blocks.h"
+#include "simd/ref/half.h"
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <string.h>
+
+#define QK QK_LEGACY
+
+/* ---- quantize helpers ---- */
+
+SLIM_TARGET_AVX2
+static inline __m256 hmax8(__m256 v)
+{
+    v = _mm256_max_ps(v, _mm256_permute2f128_ps(v, v, 1));
+    v = _mm256_max_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm256_max_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+
+SLIM_TARGET_AVX2
+static inline __m256 hmin8(__m256 v)
+{
+    v = _mm256_min_ps(v, _mm256_permute2f128_ps(v, v, 1));
+    v = _mm256_min_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm256_min_ps(v, _mm256_shuffle_ps(v, v, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+
+/* Index of the first of the 32 values v[] equal to the broadcast m. */
+SLIM_TARGET_AVX2
+static inline int first_equal(const __m256 v[4], __m256 m)
+{
+    uint32_t bits = 0;
+    for (int k = 0; k < 4; k++)
+        bits |= (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(v[k], m, _CMP_EQ_OQ)) << (8 * k);
+    return __builtin_ctz(bits);
+}
+
+/* Low bytes of 32 int32 levels, in element order. */
+SLIM_TARGET_AVX2
+static inline __m256i low_bytes(const __m256i q[4])
+{
+    const __m256i ff = _mm256_set1_epi32(0xff);
+    __m256i p01 = _mm256_packus_epi32(_mm256_and_si256(q[0], ff), _mm256_and_si256(q[1], ff));
+    __m256i p23 = _mm256_packus_epi32(_mm256_and_si256(q[2], ff), _mm256_and_si256(q[3], ff));
+    /* The packs work per 128-bit lane: dwords come out as 0a 1a 2a 3a | 0b 1b 2b 3b. */
+    return _mm256_permutevar8x32_epi32(_mm256_packus_epi16(p01, p23),
+                                       _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* Levels trunc(v * id + off), capped at top, of the 32 values v[]. */
+SLIM_TARGET_AVX2
+static inline __m256i levels(const __m256 v[4], __m256 sub, float id, float off, int top)
+{
+    const __m256 idv = _mm256_set1_ps(id), offv = _mm256_set1_ps(off);
+    const __m256i topv = _mm256_set1_epi32(top);
+    __m256i q[4];
+    for (int k = 0; k < 4; k++) {
+        __m256 t = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(v[k], sub), idv), offv);
+        q[k] = _mm256_min_epi32(_mm256_cvttps_epi32(t), topv);
+    }
+    return low_bytes(q);
+}
+
+/* Symmetric block (q4_0, q5_0): d = max/-half, levels in [0, 2*half). */
+SLIM_TARGET_AVX2
+static inline __m256i sym_block(const float *x, int half, float *d_out)
+{
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    __m256 v[4], a[4];
+    for (int k = 0; k < 4; k++) {
+        v[k] = _mm256_loadu_ps(x + 8 * k);
+        a[k] = _mm256_and_ps(v[k], absmask);
+    }
+    __m256 m = hmax8(_mm256_max_ps(_mm256_max_ps(a[0], a[1]), _mm256_max_ps(a[2], a[3])));
+    /* All zero: ggml's scan never updates max from its +0 start. */
+    const float max = _mm256_cvtss_f32(m) > 0.0f ? x[first_equal(a, m)] : 0.0f;
+    const float d = max / (float)-half;
+    const float id = d ? 1.0f / d : 0.0f;
+    *d_out = d;
+    return levels(v, _mm256_setzero_ps(), id, (float)half + 0.5f, 2 * half - 1);
+}
+
+/* Asymmetric block (q4_1, q5_1): d = (max-min)/nmax, levels from min. */
+SLIM_TARGET_AVX2
+static inline __m256i asym_block(const float *x, int nmax, int top, float *d_out, float *m_out)
+{
+    __m256 v[4];
+    for (int k = 0; k < 4; k++)
+        v[k] = _mm256_loadu_ps(x + 8 * k);
+    __m256 lo = hmin8(_mm256_min_ps(_mm256_min_ps(v[0], v[1]), _mm256_min_ps(v[2], v[3])));
+    __m256 hi = hmax8(_mm256_max_ps(_mm256_max_ps(v[0], v[1]), _mm256_max_ps(v[2], v[3])));
+    /* The first equal element carries the sign of a zero extreme. */
+    const float min = x[first_equal(v, lo)], max = x[first_equal(v, hi)];
+    const float d = (max - min) / (float)nmax;
+    const float id = d ? 1.0f / d : 0.0f;
+    *d_out = d;
+    *m_out = min;
+    return levels(v, _mm256_set1_ps(min), id, 0.5f, top);
+}
+
+static inline void put_half(uint8_t *p, float f)
+{
+    uint16_t h = slim_f32_to_half(f);
+    memcpy(p, &h, 2);
+}
+
+/* qs[j] = low nibble of element j | low nibble of element j+16 << 4. */
+SLIM_TARGET_AVX2
+static inline void store_nibbles(uint8_t *qs, __m256i b)
+{
+    const __m128i lo4 = _mm_set1_epi8(0x0F);
+    __m128i lo = _mm_and_si128(_mm256_castsi256_si128(b), lo4);
+    __m128i hi = _mm_and_si128(_mm256_extracti128_si256(b, 1), lo4);
+    _mm_storeu_si128((__m128i *)qs, _mm_or_si128(lo, _mm_slli_epi16(hi, 4)));
+}
+
+/* Bit 4 of element j goes to bit j of qh. */
+SLIM_TARGET_AVX2
+static inline void store_qh(uint8_t *qh, __m256i b)
+{
+    uint32_t h = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(b, 3));
+    memcpy(qh, &h, 4);
+}
+
+/* ---- quantize kernels ---- */
+
+SLIM_TARGET_AVX2
+void slim_quantize_row_q4_0_avx2(const float *restrict x, void *restrict vy, int64_t n,
+                                 const float *restrict qw)
+{
+    if (qw) {
+        slim_quantize_row_q4_0_ref(x, vy, n, qw);
+        return;
+    }
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_0)) {
+        float d;
+        __m256i b = sym_block(x, 8, &d);
+        put_half(y + offsetof(block_q4_0, d), d);
+        store_nibbles(y + offsetof(block_q4_0, qs), b);
+    }
+}
+
+SLIM_TARGET_AVX2
+void slim_quantize_row_q5_0_avx2(const float *restrict x, void *restrict vy, int64_t n,
+                                 const float *restrict qw)
+{
+    if (qw) {
+        slim_quantize_row_q5_0_ref(x, vy, n, qw);
+        return;
+    }
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_0)) {
+        float d;
+        __m256i b = sym_block(x, 16, &d);
+        put_half(y + offsetof(block_q5_0, d), d);
+        store_qh(y + offsetof(block_q5_0, qh), b);
+        store_nibbles(y + offsetof(block_q5_0, qs), b);
+    }
+}
+
+SLIM_TARGET_AVX2
+void slim_quantize_row_q4_1_avx2(const float *restrict x, void *restrict vy, int64_t n,
+                                 const float *restrict qw)
+{
+    if (qw) {
+        slim_quantize_row_q4_1_ref(x, vy, n, qw);
+        return;
+    }
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_1)) {
+        float d, m;
+        __m256i b = asym_block(x, 15, 15, &d, &m);
+        put_half(y + offsetof(block_q4_1, d), d);
+        put_half(y + offsetof(block_q4_1, m), m);
+        store_nibbles(y + offsetof(block_q4_1, qs), b);
+    }
+}
+
+SLIM_TARGET_AVX2
+void slim_quantize_row_q5_1_avx2(const float *restrict x, void *restrict vy, int64_t n,
+                                 const float *restrict qw)
+{
+    if (qw) {
+        slim_quantize_row_q5_1_ref(x, vy, n, qw);
+        return;
+    }
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_1)) {
+        float d, m;
+        /* ggml does not cap q5_1 levels; INT32_MAX leaves them alone. */
+        __m256i b = asym_block(x, 31, INT32_MAX, &d, &m);
+        put_half(y + offsetof(block_q5_1, d), d);
+        put_half(y + offsetof(block_q5_1, m), m);
+        store_qh(y + offsetof(block_q5_1, qh), b);
+        store_nibbles(y + offsetof(block_q5_1, qs), b);
+    }
+}
+
+SLIM_TARGET_AVX2
+void slim_quantize_row_q8_0_avx2(const float *restrict x, void *restrict vy, int64_t n,
+                                 const float *restrict qw)
+{
+    (void)qw;
+    const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
+    const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q8_0)) {
+        __m256 v[4];
+        for (int k = 0; k < 4; k++)
+            v[k] = _mm256_loadu_ps(x + 8 * k);
+        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(v[0], absmask), _mm256_and_ps(v[1], absmask)),
+                                 _mm256_max_ps(_mm256_and_ps(v[2], absmask), _mm256_and_ps(v[3], absmask)));
+        const float d = _mm256_cvtss_f32(hmax8(m)) / 127.0f;
+        const float id = d ? 1.0f / d : 0.0f;
+        put_half(y + offsetof(block_q8_0, d), d);
+        const __m256 idv = _mm256_set1_ps(id);
+        __m256i q[4];
+        for (int k = 0; k < 4; k++) {
+            /* roundf: truncate, then step away from zero when the dropped
+             * fraction is at least one half (t - trunc(t) is exact). */
+            __m256 t = _mm256_mul_ps(v[k], idv);
+            __m256 tr = _mm256_round_ps(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+            __m256 frac = _mm256_and_ps(_mm256_sub_ps(t, tr), absmask);
+            __m256 step = _mm256_or_ps(_mm256_and_ps(t, sign), one);
+            __m256 r = _mm256_add_ps(tr, _mm256_and_ps(_mm256_cmp_ps(frac, half, _CMP_GE_OQ), step));
+            q[k] = _mm256_cvttps_epi32(r);
+        }
+        _mm256_storeu_si256((__m256i *)(y + offsetof(block_q8_0, qs)), low_bytes(q));
+    }
+}
+
+/* ---- dequantize ---- */
+
+SLIM_TARGET_AVX2
+static inline __m256 load_half(const uint8_t *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+}
+
+/* y[0..32) = (float)l * d (+ m when add_m) for 32 signed byte levels b. */
+SLIM_TARGET_AVX2
+static inline void store_scaled(float *y, __m256i b, __m256 d, __m256 m, int add_m)
+{
+    const __m128i lo = _mm256_castsi256_si128(b), hi = _mm256_extracti128_si256(b, 1);
+    const __m128i part[4] = { lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8) };
+    for (int k = 0; k < 4; k++) {
+        __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part[k])), d);
+        _mm256_storeu_ps(y + 8 * k, add_m ? _mm256_add_ps(f, m) : f);
+    }
+}
+
+/* The 32 four-bit levels of qs in element order (low nibbles first). */
+SLIM_TARGET_AVX2
+static inline __m256i unpack_nibbles(const uint8_t *qs)
+{
+    const __m128i lo4 = _mm_set1_epi8(0x0F);
+    __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), lo4), _mm_and_si128(q, lo4));
+}
+
+/* 0x10 in byte j where bit j of the 32-bit qh is set. */
+SLIM_TARGET_AVX2
+static inline __m256i unpack_qh(const uint8_t *qh)
+{
+    uint32_t h;
+    memcpy(&h, qh, 4);
+    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_set1_epi64x(0x8040201008040201ll);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h), spread);
+    v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
+}
+
+SLIM_TARGET_AVX2
+void slim_dequantize_row_q4_0_avx2(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    const __m256i eight = _mm256_set1_epi8(8);
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_0), y += QK) {
+        __m256i b = _mm256_sub_epi8(unpack_nibbles(x + offsetof(block_q4_0, qs)), eight);
+        store_scaled(y, b, load_half(x + offsetof(block_q4_0, d)), _mm256_setzero_ps(), 0);
+    }
+}
+
+SLIM_TARGET_AVX2
+void slim_dequantize_row_q4_1_avx2(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_1), y += QK) {
+        __m256i b = unpack_nibbles(x + offsetof(block_q4_1, qs));
+        store_scaled(y, b, load_half(x + offsetof(block_q4_1, d)),
+                     load_half(x + offsetof(block_q4_1, m)), 1);
+    }
+}
+
+SLIM_TARGET_AVX2
+void slim_dequantize_row_q5_0_avx2(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    const __m256i sixteen = _mm256_set1_epi8(16);
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_0), y += QK) {
+        __m256i b = _mm256_or_si256(unpack_nibbles(x + offsetof(block_q5_0, qs)),
+                                    unpack_qh(x + offsetof(block_q5_0, qh)));
+        store_scaled(y, _mm256_sub_epi8(b, sixteen), load_half(x + offsetof(block_q5_0, d)),
+                     _mm256_setzero_ps(), 0);
+    }
+}
+
+SLIM_TARGET_AVX2
+void slim_dequantize_row_q5_1_avx2(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_1), y += QK) {
+        __m256i b = _mm256_or_si256(unpack_nibbles(x + offsetof(block_q5_1, qs)),
+                                    unpack_qh(x + offsetof(block_q5_1, qh)));
+        store_scaled(y, b, load_half(x + offsetof(block_q5_1, d)),
+                     load_half(x + offsetof(block_q5_1, m)), 1);
+    }
+}
+
+SLIM_TARGET_AVX2
+void slim_dequantize_row_q8_0_avx2(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q8_0), y += QK) {
+        __m256i b = _mm256_loadu_si256((const __m256i *)(x + offsetof(block_q8_0, qs)));
+        store_scaled(y, b, load_half(x + offsetof(block_q8_0, d)), _mm256_setzero_ps(), 0);
+    }
+}
