@@ -32,17 +32,12 @@ static void q3_K_pack_scales(uint8_t *restrict scales, const int *restrict ls)
     }
 }
 
-/*
- * Re-quantize x against the stored scales (sub-blocks whose scale came out
- * zero keep the search's levels), then store the levels: bit 2 of L[j] goes
- * to bit j/32 of hmask[j%32], the low two bits to qs, four 32-value groups
- * interleaved per byte within each half.
- */
-static void q3_K_levels(block_q3_K *restrict y, const float *restrict x, int8_t *restrict L)
+/* Step 2 (see kquant_sym.h) for one super-block. */
+static void q3_K_requant(const block_q3_K *restrict y, const float *restrict x,
+                         int8_t *restrict L)
 {
-    const float d_all = slim_half_to_f32(y->d);
     for (int j = 0; j < 16; ++j) {
-        const float d = d_all * slim_q3_K_scale(y->scales, j);
+        const float d = slim_q3_K_subscale(y, j);
         if (!d)
             continue;
         for (int i = 0; i < 16; ++i) {
@@ -52,6 +47,14 @@ static void q3_K_levels(block_q3_K *restrict y, const float *restrict x, int8_t 
             L[16 * j + i] = (int8_t)(l + 4);
         }
     }
+}
+
+/*
+ * Bit 2 of L[j] goes to bit j/32 of hmask[j%32], the low two bits to qs:
+ * four 32-value groups interleaved per byte within each 128-value half.
+ */
+void slim_q3_K_pack(block_q3_K *restrict y, int8_t *restrict L)
+{
     memset(y->hmask, 0, sizeof y->hmask);
     for (int j = 0; j < QK_K; ++j) {
         if (L[j] > 3) {
@@ -67,8 +70,7 @@ static void q3_K_levels(block_q3_K *restrict y, const float *restrict x, int8_t 
     }
 }
 
-void slim_q3_K_finish_ref(block_q3_K *restrict y, const float *restrict x,
-                          const float *restrict scales, int8_t *restrict L)
+void slim_q3_K_set_scales(block_q3_K *restrict y, const float *restrict scales)
 {
     float max_scale = 0, amax = 0;
     for (int j = 0; j < 16; ++j) {
@@ -92,12 +94,10 @@ void slim_q3_K_finish_ref(block_q3_K *restrict y, const float *restrict x,
         memset(y->scales, 0, sizeof y->scales);
         y->d = slim_f32_to_half(0.f);
     }
-    q3_K_levels(y, x, L);
 }
 
-void slim_q3_K_finish_imatrix(block_q3_K *restrict y, const float *restrict x,
-                              const float *restrict scales, const float *restrict sw,
-                              int8_t *restrict L)
+void slim_q3_K_set_scales_imatrix(block_q3_K *restrict y, const float *restrict scales,
+                                  const float *restrict sw)
 {
     int8_t Ls[16];
     const float d_block = slim_make_qx_quants(16, 32, scales, Ls, 1, sw);
@@ -106,7 +106,6 @@ void slim_q3_K_finish_imatrix(block_q3_K *restrict y, const float *restrict x,
         ls[j] = Ls[j];
     q3_K_pack_scales(y->scales, ls);
     y->d = slim_f32_to_half(d_block);
-    q3_K_levels(y, x, L);
 }
 
 /* ggml's quantize_row_q3_K_impl for one super-block with weights qw. */
@@ -129,7 +128,9 @@ static void q3_K_block_imatrix(block_q3_K *restrict y, const float *restrict x,
         sw[j] = sumw;
         scales[j] = slim_make_qx_quants(16, 4, xj, L + 16 * j, 1, weight);
     }
-    slim_q3_K_finish_imatrix(y, x, scales, sw, L);
+    slim_q3_K_set_scales_imatrix(y, scales, sw);
+    q3_K_requant(y, x, L);
+    slim_q3_K_pack(y, L);
 }
 
 void slim_quantize_row_q3_K_ref(const float *restrict x, void *restrict vy, int64_t n,
@@ -145,7 +146,9 @@ void slim_quantize_row_q3_K_ref(const float *restrict x, void *restrict vy, int6
         int8_t L[QK_K];
         for (int j = 0; j < 16; ++j)
             scales[j] = slim_make_q3_quants(16, 4, x + 16 * j, L + 16 * j, true);
-        slim_q3_K_finish_ref(&y[b], x, scales, L);
+        slim_q3_K_set_scales(&y[b], scales);
+        q3_K_requant(&y[b], x, L);
+        slim_q3_K_pack(&y[b], L);
     }
 }
 
@@ -170,8 +173,7 @@ void slim_dequantize_row_q3_K_ref(const void *restrict vx, float *restrict y, in
 
 /* ---- q6_K ---- */
 
-void slim_q6_K_finish(block_q6_K *restrict y, const float *restrict x,
-                      const float *restrict scales, int8_t *restrict L)
+bool slim_q6_K_set_scales(block_q6_K *restrict y, const float *restrict scales)
 {
     float max_scale = 0, max_abs_scale = 0;
     for (int j = 0; j < 16; ++j) {
@@ -183,7 +185,7 @@ void slim_q6_K_finish(block_q6_K *restrict y, const float *restrict x,
     }
     if (max_abs_scale < GROUP_MAX_EPS) {
         memset(y, 0, sizeof *y);
-        return;
+        return false;
     }
     const float iscale = -128.f / max_scale;
     y->d = slim_f32_to_half(1 / iscale);
@@ -191,9 +193,15 @@ void slim_q6_K_finish(block_q6_K *restrict y, const float *restrict x,
         const int l = slim_nearest_int(iscale * scales[j]);
         y->scales[j] = (int8_t)(l < 127 ? l : 127);
     }
-    const float d_all = slim_half_to_f32(y->d);
+    return true;
+}
+
+/* Step 2 (see kquant_sym.h) for one super-block. */
+static void q6_K_requant(const block_q6_K *restrict y, const float *restrict x,
+                         int8_t *restrict L)
+{
     for (int j = 0; j < 16; ++j) {
-        const float d = d_all * y->scales[j];
+        const float d = slim_q6_K_subscale(y, j);
         if (!d)
             continue;
         for (int i = 0; i < 16; ++i) {
@@ -203,8 +211,12 @@ void slim_q6_K_finish(block_q6_K *restrict y, const float *restrict x,
             L[16 * j + i] = (int8_t)(l + 32);
         }
     }
-    /* Low nibbles: ql[l] holds values l and l+64, ql[l+32] values l+32 and
-     * l+96 (per half); the top two bits of the four go to qh[l]. */
+}
+
+/* Low nibbles: ql[l] holds values l and l+64, ql[l+32] values l+32 and
+ * l+96 (per 128-value half); the top two bits of the four go to qh[l]. */
+void slim_q6_K_pack(block_q6_K *restrict y, const int8_t *restrict L)
+{
     for (int h = 0; h < 2; ++h) {
         const int8_t *Lh = L + 128 * h;
         uint8_t *ql = y->ql + 64 * h, *qh = y->qh + 32 * h;
@@ -227,7 +239,10 @@ void slim_quantize_row_q6_K_ref(const float *restrict x, void *restrict vy, int6
         for (int j = 0; j < 16; ++j)
             scales[j] = slim_make_qx_quants(16, 32, x + 16 * j, L + 16 * j, 1,
                                             qw ? qw + b * QK_K + 16 * j : NULL);
-        slim_q6_K_finish(&y[b], x, scales, L);
+        if (slim_q6_K_set_scales(&y[b], scales)) {
+            q6_K_requant(&y[b], x, L);
+            slim_q6_K_pack(&y[b], L);
+        }
     }
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "simd/blocks.h"
+#include "simd/ref/half.h"
 
 /* Signed 6-bit scale of sub-block j (0..15) of a q3_K block. */
 static inline int slim_q3_K_scale(const uint8_t *scales, int j)
@@ -21,28 +22,34 @@ static inline int slim_q3_K_scale(const uint8_t *scales, int j)
 }
 
 /*
- * Without importance weights: quantize the 16 sub-block scales against the
- * one of largest magnitude (6 bits) and store them and d in y. L[256] holds
- * the search's levels (0..7); the block is then re-quantized against the
- * stored scales and packed. x is the super-block's 256 values.
+ * The per-super-block steps around the sub-block searches, in ggml's order:
+ *   1. set_scales: quantize the 16 sub-block scales (q3_K: to 6 bits against
+ *      the one of largest magnitude, or with importance weights by a
+ *      weighted fit whose weights sw[] are each sub-block's summed weights;
+ *      q6_K: to int8) and store them and d.
+ *   2. re-quantize every sub-block whose stored scale is not zero against
+ *      it (see slim_q3_K_requant / slim_q6_K_requant); the others keep
+ *      the search's levels.
+ *   3. pack the levels (L: q3_K 0..7, q6_K 0..63).
+ * slim_q6_K_set_scales returns false for an all-zero block, which it
+ * stores as zeros (skip steps 2 and 3).
  */
-void slim_q3_K_finish_ref(block_q3_K *restrict y, const float *restrict x,
-                          const float *restrict scales, int8_t *restrict L);
+void slim_q3_K_set_scales(block_q3_K *restrict y, const float *restrict scales);
+void slim_q3_K_set_scales_imatrix(block_q3_K *restrict y, const float *restrict scales,
+                                  const float *restrict sw);
+bool slim_q6_K_set_scales(block_q6_K *restrict y, const float *restrict scales);
+void slim_q3_K_pack(block_q3_K *restrict y, int8_t *restrict L);
+void slim_q6_K_pack(block_q6_K *restrict y, const int8_t *restrict L);
 
-/*
- * With importance weights: scales[] and sw[] (sum of each sub-block's
- * weights) are fitted by a weighted search, then as above.
- */
-void slim_q3_K_finish_imatrix(block_q3_K *restrict y, const float *restrict x,
-                              const float *restrict scales, const float *restrict sw,
-                              int8_t *restrict L);
+/* The step-2 divisor of sub-block j: d * scale_j (0: keep the levels). */
+static inline float slim_q3_K_subscale(const block_q3_K *y, int j)
+{
+    return slim_half_to_f32(y->d) * slim_q3_K_scale(y->scales, j);
+}
 
-/*
- * q6_K: quantize the 16 sub-block scales to int8 against the one of largest
- * magnitude, re-quantize x against them (L: the search's levels, 0..63) and
- * pack. An all-zero block is stored as zeros.
- */
-void slim_q6_K_finish(block_q6_K *restrict y, const float *restrict x,
-                      const float *restrict scales, int8_t *restrict L);
+static inline float slim_q6_K_subscale(const block_q6_K *y, int j)
+{
+    return slim_half_to_f32(y->d) * y->scales[j];
+}
 
 #endif

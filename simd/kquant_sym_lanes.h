@@ -1,0 +1,303 @@
+/*
+ * The q3_K / q6_K quantizers written once for every vector path (KSYM
+ * family). Included by simd/x86/kquant_sym_avx2.c, .._avx512.c and
+ * simd/arm/kquant_sym_neon.c after they define the primitives below.
+ *
+ * Layout: one lane per sub-block. A super-block has 16 sub-blocks of 16
+ * values, held as 16 "rows" (value i of every sub-block) of KS_NV vectors
+ * of KS_N lanes. Every lane then runs exactly the float operations of
+ * ggml's scalar search for its sub-block, in the same order, so the result
+ * is bit-identical; masks and selects replace the scalar branches. What
+ * happens once per super-block (scale quantization, packing) is the
+ * reference code in simd/ref/kquant_sym.c.
+ *
+ * The including file defines:
+ *   KS_TARGET             attribute for every function (target ISA)
+ *   KS_N                  lanes per vector (16 % KS_N == 0)
+ *   KS_TB                 trial scales evaluated together (register budget)
+ *   KS_PATH               suffix of the exported kernels (avx2, ...)
+ *   KS_PRIM               how primitives are declared (static inline ...)
+ *   ks_vf, ks_vi, ks_vm   float, int32 and mask vectors
+ *   ks_load/ks_store(p[, v]) unaligned; ks_set1(f); ks_add/sub/mul/div;
+ *   ks_sqrt, ks_abs; ks_min/ks_max (used for clamping finite values only);
+ *   ks_round(v)           round to nearest, ties to even (|v| < 2^22)
+ *   ks_nearest(v)         int32 of slim_nearest_int(v) for ANY v (the same
+ *                         magic-add bit trick, so huge values wrap as there)
+ *   ks_iclamp(i, lo, hi), ks_itof(i)
+ *   ks_store_lev(p, i, off) store KS_N int8 values i + off
+ *   ks_gt(a, b)           a > b (false on NaN); ks_ne(a, b): a != b (true on NaN)
+ *   ks_sel(m, a, b)       m ? a : b per lane
+ *   ks_mand, ks_mor, ks_mandnot(a, b) = a & ~b, ks_mnone(m), ks_mzero()
+ */
+#include <stdint.h>
+
+#include "simd/blocks.h"
+#include "simd/kernels.h"
+#include "simd/ref/kquant_sym.h"
+
+#define KS_NV (16 / KS_N)
+#define KS_FN static inline KS_TARGET __attribute__((always_inline))
+#define KS_CAT2(a, b) a##_##b
+#define KS_CAT(a, b) KS_CAT2(a, b)
+
+/* ggml's GROUP_MAX_EPS: a sub-block below it is all zero. */
+#define KS_GROUP_MAX_EPS 1e-15f
+/* Trial scales of make_qx_quants: the first guess, is = -9..-1, 1..9, and
+ * one padding trial so the count divides into groups of KS_TB. */
+#define KS_TRIALS 20
+
+/* t[i][v] lane k = x[16 * (KS_N * v + k) + i]. */
+KS_FN void ks_transpose(const float *restrict x, ks_vf t[16][KS_NV])
+{
+    float buf[16][16];
+    for (int j = 0; j < 16; ++j)
+        for (int i = 0; i < 16; ++i)
+            buf[i][j] = x[16 * j + i];
+    for (int i = 0; i < 16; ++i)
+        for (int v = 0; v < KS_NV; ++v)
+            t[i][v] = ks_load(&buf[i][KS_N * v]);
+}
+
+/* The value of largest magnitude per lane (the first on ties) and the mask
+ * of all-zero lanes. */
+KS_FN ks_vf ks_signed_absmax(const ks_vf xt[16][KS_NV], int v, ks_vm *zero)
+{
+    ks_vf amax = ks_set1(0.f), max = ks_set1(0.f);
+    for (int i = 0; i < 16; ++i) {
+        const ks_vf ax = ks_abs(xt[i][v]);
+        const ks_vm m = ks_gt(ax, amax);
+        amax = ks_sel(m, ax, amax);
+        max = ks_sel(m, xt[i][v], max);
+    }
+    *zero = ks_gt(ks_set1(KS_GROUP_MAX_EPS), amax);
+    return max;
+}
+
+/* Level in [-nmax, nmax-1] of x at inverse scale is (bounded input). */
+KS_FN ks_vf ks_level(ks_vf is, ks_vf x, ks_vf lo, ks_vf hi)
+{
+    return ks_max(ks_min(ks_round(ks_mul(is, x)), hi), lo);
+}
+
+/*
+ * make_qx_quants(16, nmax, x, L, 1, w) for the 16 sub-blocks: the returned
+ * scales go to scales[j], the levels (0..2*nmax-1) to lev[i][j]. In every
+ * trial |is * x| <= nmax + 1, so rounding in float equals nearest_int.
+ */
+KS_FN void ks_qx_search(int nmax, const ks_vf xt[16][KS_NV], const ks_vf wt[16][KS_NV],
+                        float *restrict scales, float lev[16][16])
+{
+    float num[KS_TRIALS];
+    num[0] = (float)-nmax;
+    for (int is = -9, t = 1; is <= 9; ++is)
+        if (is != 0)
+            num[t++] = -(nmax + 0.1f * is);
+    num[KS_TRIALS - 1] = num[0];
+    const ks_vf lo = ks_set1((float)-nmax), hi = ks_set1((float)(nmax - 1));
+    const ks_vf zerov = ks_set1(0.f);
+
+    for (int v = 0; v < KS_NV; ++v) {
+        ks_vm zero;
+        const ks_vf max = ks_signed_absmax(xt, v, &zero);
+        ks_vf wx[16];
+        for (int i = 0; i < 16; ++i)
+            wx[i] = ks_mul(wt[i][v], xt[i][v]);   /* w*x*l is (w*x)*l */
+        ks_vf iscale[KS_TRIALS], slx[KS_TRIALS], sl2[KS_TRIALS];
+        for (int t = 0; t < KS_TRIALS; ++t)
+            iscale[t] = ks_div(ks_set1(num[t]), max);
+        /* The sums of all trials first (independent, so they pipeline)... */
+        for (int t0 = 0; t0 < KS_TRIALS; t0 += KS_TB) {
+            ks_vf a[KS_TB], b[KS_TB];
+            for (int k = 0; k < KS_TB; ++k)
+                a[k] = b[k] = zerov;
+            for (int i = 0; i < 16; ++i) {
+                for (int k = 0; k < KS_TB; ++k) {
+                    const ks_vf l = ks_level(iscale[t0 + k], xt[i][v], lo, hi);
+                    a[k] = ks_add(a[k], ks_mul(wx[i], l));
+                    b[k] = ks_add(b[k], ks_mul(ks_mul(wt[i][v], l), l));
+                }
+            }
+            for (int k = 0; k < KS_TB; ++k) {
+                slx[t0 + k] = a[k];
+                sl2[t0 + k] = b[k];
+            }
+        }
+        /* ...then ggml's sequential choice among them. */
+        ks_vf scale = ks_sel(ks_ne(sl2[0], zerov), ks_div(slx[0], sl2[0]), zerov);
+        ks_vf best = ks_mul(scale, slx[0]);
+        ks_vf bis = iscale[0];
+        for (int t = 1; t < KS_TRIALS - 1; ++t) {
+            const ks_vm m = ks_mand(ks_gt(sl2[t], zerov),
+                                    ks_gt(ks_mul(slx[t], slx[t]), ks_mul(best, sl2[t])));
+            scale = ks_sel(m, ks_div(slx[t], sl2[t]), scale);
+            best = ks_sel(m, ks_mul(scale, slx[t]), best);
+            bis = ks_sel(m, iscale[t], bis);
+        }
+        ks_store(scales + KS_N * v, ks_sel(zero, zerov, scale));
+        const ks_vf off = ks_set1((float)nmax);
+        for (int i = 0; i < 16; ++i) {
+            const ks_vf l = ks_add(ks_level(bis, xt[i][v], lo, hi), off);
+            ks_store(&lev[i][KS_N * v], ks_sel(zero, zerov, l));
+        }
+    }
+}
+
+/*
+ * make_q3_quants(16, 4, x, L, true) for the 16 sub-blocks (weights x^2),
+ * outputs as in ks_qx_search. The coordinate descent runs until no lane
+ * changed (at most 5 rounds): a lane whose round changed nothing would
+ * change nothing in the next one either, so running it on is harmless.
+ */
+KS_FN void ks_q3_search(const ks_vf xt[16][KS_NV], float *restrict scales, float lev[16][16])
+{
+    const ks_vf lo = ks_set1(-4.f), hi = ks_set1(3.f), zerov = ks_set1(0.f);
+    ks_vf w[16][KS_NV], wx[16][KS_NV], L[16][KS_NV];
+    ks_vf sumlx[KS_NV], suml2[KS_NV];
+    ks_vm zero[KS_NV];
+    for (int v = 0; v < KS_NV; ++v) {
+        const ks_vf max = ks_signed_absmax(xt, v, &zero[v]);
+        const ks_vf iscale = ks_div(ks_set1(-4.f), max);
+        sumlx[v] = suml2[v] = zerov;
+        for (int i = 0; i < 16; ++i) {
+            w[i][v] = ks_mul(xt[i][v], xt[i][v]);
+            wx[i][v] = ks_mul(w[i][v], xt[i][v]);
+            L[i][v] = ks_level(iscale, xt[i][v], lo, hi);
+            sumlx[v] = ks_add(sumlx[v], ks_mul(wx[i][v], L[i][v]));
+            suml2[v] = ks_add(suml2[v], ks_mul(ks_mul(w[i][v], L[i][v]), L[i][v]));
+        }
+    }
+    for (int itry = 0; itry < 5; ++itry) {
+        ks_vm changed[KS_NV];
+        for (int v = 0; v < KS_NV; ++v)
+            changed[v] = ks_mzero();
+        for (int i = 0; i < 16; ++i) {
+            /* The KS_NV vectors are independent chains: interleave them. */
+            for (int v = 0; v < KS_NV; ++v) {
+                const ks_vf x = xt[i][v], Li = L[i][v];
+                ks_vf slx = ks_sub(sumlx[v], ks_mul(wx[i][v], Li));
+                ks_vf sl2 = ks_sub(suml2[v], ks_mul(ks_mul(w[i][v], Li), Li));
+                const ks_vf nl = ks_itof(ks_iclamp(ks_nearest(ks_div(ks_mul(x, sl2), slx)),
+                                                   -4, 3));
+                const ks_vm cand = ks_mand(ks_gt(slx, zerov), ks_ne(nl, Li));
+                slx = ks_add(slx, ks_mul(wx[i][v], nl));
+                sl2 = ks_add(sl2, ks_mul(ks_mul(w[i][v], nl), nl));
+                const ks_vf lhs = ks_mul(ks_mul(slx, slx), suml2[v]);
+                const ks_vf rhs = ks_mul(ks_mul(sumlx[v], sumlx[v]), sl2);
+                const ks_vm take = ks_mand(cand, ks_mand(ks_gt(sl2, zerov), ks_gt(lhs, rhs)));
+                L[i][v] = ks_sel(take, nl, Li);
+                sumlx[v] = ks_sel(take, slx, sumlx[v]);
+                suml2[v] = ks_sel(take, sl2, suml2[v]);
+                changed[v] = ks_mor(changed[v], take);
+            }
+        }
+        int any = 0;
+        for (int v = 0; v < KS_NV; ++v)
+            any |= !ks_mnone(ks_mandnot(changed[v], zero[v]));
+        if (!any)
+            break;
+    }
+    for (int v = 0; v < KS_NV; ++v) {
+        const ks_vf scale = ks_sel(ks_gt(suml2[v], zerov), ks_div(sumlx[v], suml2[v]), zerov);
+        ks_store(scales + KS_N * v, ks_sel(zero[v], zerov, scale));
+        for (int i = 0; i < 16; ++i)
+            ks_store(&lev[i][KS_N * v],
+                     ks_sel(zero[v], zerov, ks_add(L[i][v], ks_set1(4.f))));
+    }
+}
+
+/*
+ * Step 2 (see simd/ref/kquant_sym.h) in natural order: sub-block j is
+ * re-quantized against its divisor d, or keeps the search's levels when
+ * d == 0. x / d is not bounded here, hence the exact ks_nearest.
+ */
+KS_FN void ks_requant(const float *restrict x, float d, int lo, int hi,
+                      const float lev[16][16], int j, int8_t *restrict L)
+{
+    if (!d) {
+        for (int i = 0; i < 16; ++i)
+            L[i] = (int8_t)lev[i][j];
+        return;
+    }
+    const ks_vf vd = ks_set1(d);
+    for (int v = 0; v < KS_NV; ++v) {
+        const ks_vi l = ks_iclamp(ks_nearest(ks_div(ks_load(x + KS_N * v), vd)), lo, hi);
+        ks_store_lev(L + KS_N * v, l, -lo);
+    }
+}
+
+KS_TARGET static void ks_q6_K_block(block_q6_K *restrict y, const float *restrict x,
+                                    const float *restrict qw)
+{
+    ks_vf xt[16][KS_NV], wt[16][KS_NV];
+    ks_transpose(x, xt);
+    if (qw) {
+        ks_transpose(qw, wt);
+    } else {
+        for (int i = 0; i < 16; ++i)
+            for (int v = 0; v < KS_NV; ++v)
+                wt[i][v] = ks_mul(xt[i][v], xt[i][v]);
+    }
+    float scales[16], lev[16][16];
+    ks_qx_search(32, xt, wt, scales, lev);
+    if (!slim_q6_K_set_scales(y, scales))
+        return;
+    int8_t L[QK_K];
+    for (int j = 0; j < 16; ++j)
+        ks_requant(x + 16 * j, slim_q6_K_subscale(y, j), -32, 31, lev, j, L + 16 * j);
+    slim_q6_K_pack(y, L);
+}
+
+KS_TARGET static void ks_q3_K_block(block_q3_K *restrict y, const float *restrict x,
+                                    const float *restrict qw)
+{
+    ks_vf xt[16][KS_NV];
+    float scales[16], lev[16][16];
+    ks_transpose(x, xt);
+    if (qw) {
+        /* ggml's quantize_row_q3_K_impl: w = qw * sqrt(sigma2 + x^2), with
+         * sigma2 from a sequential sum over the super-block. */
+        float sumx2 = 0;
+        for (int j = 0; j < QK_K; ++j)
+            sumx2 += x[j] * x[j];
+        const ks_vf sigma2 = ks_set1(2 * sumx2 / QK_K);
+        ks_vf wt[16][KS_NV];
+        ks_transpose(qw, wt);
+        float sw[16];
+        for (int v = 0; v < KS_NV; ++v) {
+            ks_vf s = ks_set1(0.f);
+            for (int i = 0; i < 16; ++i) {
+                const ks_vf x2 = ks_mul(xt[i][v], xt[i][v]);
+                wt[i][v] = ks_mul(wt[i][v], ks_sqrt(ks_add(sigma2, x2)));
+                s = ks_add(s, wt[i][v]);
+            }
+            ks_store(sw + KS_N * v, s);
+        }
+        ks_qx_search(4, xt, wt, scales, lev);
+        slim_q3_K_set_scales_imatrix(y, scales, sw);
+    } else {
+        ks_q3_search(xt, scales, lev);
+        slim_q3_K_set_scales(y, scales);
+    }
+    int8_t L[QK_K];
+    for (int j = 0; j < 16; ++j)
+        ks_requant(x + 16 * j, slim_q3_K_subscale(y, j), -4, 3, lev, j, L + 16 * j);
+    slim_q3_K_pack(y, L);
+}
+
+KS_TARGET void KS_CAT(slim_quantize_row_q3_K, KS_PATH)(const float *restrict x,
+                                                       void *restrict vy, int64_t n,
+                                                       const float *restrict qw)
+{
+    block_q3_K *y = vy;
+    for (int64_t b = 0; b < n / QK_K; ++b)
+        ks_q3_K_block(&y[b], x + QK_K * b, qw ? qw + QK_K * b : NULL);
+}
+
+KS_TARGET void KS_CAT(slim_quantize_row_q6_K, KS_PATH)(const float *restrict x,
+                                                       void *restrict vy, int64_t n,
+                                                       const float *restrict qw)
+{
+    block_q6_K *y = vy;
+    for (int64_t b = 0; b < n / QK_K; ++b)
+        ks_q6_K_block(&y[b], x + QK_K * b, qw ? qw + QK_K * b : NULL);
+}
