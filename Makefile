@@ -39,7 +39,9 @@ endif
 CORE_SRCS := $(wildcard core/*.c simd/*.c simd/ref/*.c quant/*.c) $(ARCH_SRCS)
 FULL_SRCS := $(CORE_SRCS) $(wildcard tok/*.c formats/*.c)
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
-FULL_OBJS := $(FULL_SRCS:%.c=$(BUILD)/%.o)
+# tok/*.S embed data files (the built-in vocabularies) with .incbin.
+FULL_ASM := $(wildcard tok/*.S)
+FULL_OBJS := $(FULL_SRCS:%.c=$(BUILD)/%.o) $(FULL_ASM:%.S=$(BUILD)/%.o)
 
 LIB_STATIC := $(BUILD)/libslim.a
 LIB_CORE := $(BUILD)/libslim-core.a
@@ -71,6 +73,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# .incbin paths are relative to the repository root, where make runs.
+$(BUILD)/%.o: %.S
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+$(BUILD)/tok/vocab_data.o: $(wildcard data/vocab/*.zst)
 
 $(LIB_STATIC): $(FULL_OBJS)
 	@$(if $(Q),echo "  AR      $@")

@@ -269,6 +269,162 @@ SLIM_API slim_error slim_type_kernel_paths(slim_type type, slim_path *quantize_p
 /** Number of online CPUs (at least 1). */
 SLIM_API int slim_cpu_count(void);
 
+/* ======================================================================
+ * Tokenizers
+ * ====================================================================== */
+
+/**
+ * A byte-level BPE tokenizer that gives exactly the ids of OpenAI's tiktoken.
+ * Opaque; made by slim_tokenizer_builtin() or slim_tokenizer_load_tiktoken(),
+ * released by slim_tokenizer_free(). Once made it is read-only: any number of
+ * threads may encode, decode and count with one tokenizer at the same time.
+ */
+typedef struct slim_tokenizer slim_tokenizer;
+
+/** What encoding does with text that spells a special token. */
+typedef enum slim_special_mode {
+    /* The default, safe for untrusted text: special-token text is ordinary
+     * text and encodes like any other (tiktoken's encode_ordinary). */
+    SLIM_SPECIAL_AS_TEXT  = 0,
+    /* Special-token text becomes the special token's id (tiktoken's
+     * allowed_special="all"). */
+    SLIM_SPECIAL_ALLOW    = 1,
+    /* Special-token text is an error: SLIM_ERR_SPECIAL_TOKEN, with the token
+     * and its byte offset in slim_tok_where (tiktoken's default). */
+    SLIM_SPECIAL_DISALLOW = 2
+} slim_special_mode;
+
+/** A special token given to slim_tokenizer_load_tiktoken(). */
+typedef struct slim_special_token {
+    const char *text;   /* NUL-terminated, non-empty */
+    uint32_t    id;     /* must not be a rank of the vocabulary */
+} slim_special_token;
+
+/**
+ * Where a tokenizer call failed. Filled only on failure; every field not
+ * relevant to the error is 0 (token: -1).
+ *  - loading a rank file: line (1-based) and offset (byte offset in the file)
+ *    of the bad line; SLIM_ERR_CORRUPT from a bad pattern: offset in the
+ *    pattern;
+ *  - encoding: offset of the invalid UTF-8 byte (SLIM_ERR_BAD_UTF8) or of the
+ *    special token (SLIM_ERR_SPECIAL_TOKEN, token = its id);
+ *  - decoding: index of the unknown id in the input, token = the id.
+ */
+typedef struct slim_tok_where {
+    size_t  offset;
+    size_t  line;
+    size_t  index;
+    int64_t token;
+} slim_tok_where;
+
+/**
+ * Makes a built-in tokenizer, compiled into the library (no file access):
+ * "o200k_base", "cl100k_base", "p50k_base", "p50k_edit", "r50k_base" or its
+ * alias "gpt2", with tiktoken's split pattern and special tokens.
+ * Returns SLIM_ERR_NOT_FOUND for another name, SLIM_ERR_NOMEM,
+ * SLIM_ERR_COMPRESSION. *out is owned by the caller (slim_tokenizer_free).
+ */
+SLIM_API slim_error slim_tokenizer_builtin(const char *name, slim_tokenizer **out);
+
+/**
+ * The names slim_tokenizer_builtin() accepts, NULL-terminated (static).
+ */
+SLIM_API const char *const *slim_tokenizer_builtin_names(void);
+
+/**
+ * Loads a tiktoken rank file (`base64(token) rank` per line) from `path`,
+ * with the split `pattern` (PCRE2 syntax; tiktoken's Rust-regex patterns
+ * work unchanged) and `n_specials` special tokens (may be 0 and NULL).
+ * A pattern equal to a built-in one uses its hand-written splitter.
+ * Errors: SLIM_ERR_IO, SLIM_ERR_CORRUPT (bad line or pattern: see where),
+ * SLIM_ERR_DUPLICATE (a rank, token or special given twice), SLIM_ERR_TOO_LARGE
+ * (a token over 255 bytes or a rank of 2^24 or more), SLIM_ERR_INVALID_ARG,
+ * SLIM_ERR_NOMEM. `where` may be NULL.
+ */
+SLIM_API slim_error slim_tokenizer_load_tiktoken(const char *path, const char *pattern,
+                                                 const slim_special_token *specials,
+                                                 size_t n_specials, slim_tokenizer **out,
+                                                 slim_tok_where *where);
+
+/** The same from a rank file already in memory (`size` bytes, not modified). */
+SLIM_API slim_error slim_tokenizer_from_tiktoken(const void *data, size_t size,
+                                                 const char *pattern,
+                                                 const slim_special_token *specials,
+                                                 size_t n_specials, slim_tokenizer **out,
+                                                 slim_tok_where *where);
+
+/** Releases a tokenizer; NULL is allowed. Not while other threads use it. */
+SLIM_API void slim_tokenizer_free(slim_tokenizer *tok);
+
+/**
+ * Encodes `len` bytes of UTF-8 `text` into token ids.
+ *
+ * ids, cap: the caller's buffer of `cap` ids (ids may be NULL if cap is 0).
+ * n_ids:    receives the number of ids of the whole encoding. If it exceeds
+ *           cap, the first cap ids are written and SLIM_ERR_BUFFER_TOO_SMALL
+ *           is returned: call again with *n_ids ids of room.
+ * where:    optional, see slim_tok_where.
+ *
+ * Returns SLIM_OK, SLIM_ERR_BUFFER_TOO_SMALL, SLIM_ERR_BAD_UTF8 (text is not
+ * valid UTF-8; tiktoken only takes valid strings), SLIM_ERR_SPECIAL_TOKEN
+ * (mode SLIM_SPECIAL_DISALLOW), SLIM_ERR_NOT_FOUND (a byte the vocabulary
+ * lacks: only possible with a loaded rank file), SLIM_ERR_NOMEM,
+ * SLIM_ERR_INVALID_ARG. Thread-safe; allocates only scratch per call.
+ */
+SLIM_API slim_error slim_tokenizer_encode(const slim_tokenizer *tok, const char *text,
+                                          size_t len, slim_special_mode mode,
+                                          uint32_t *ids, size_t cap, size_t *n_ids,
+                                          slim_tok_where *where);
+
+/** Like slim_tokenizer_encode() but only counts the ids (into *n_ids). */
+SLIM_API slim_error slim_tokenizer_count(const slim_tokenizer *tok, const char *text,
+                                         size_t len, slim_special_mode mode,
+                                         size_t *n_ids, slim_tok_where *where);
+
+/**
+ * Decodes `n` ids into their bytes (special tokens give their text) into
+ * `out` (`cap` bytes; may be NULL if cap is 0). *n_bytes receives the size of
+ * the whole decoding; if it exceeds cap, the first cap bytes are written and
+ * SLIM_ERR_BUFFER_TOO_SMALL is returned. The bytes are exactly tiktoken's
+ * decode_bytes: they may be invalid UTF-8 when a sequence is cut inside a
+ * character. An id that is neither a rank nor a special is SLIM_ERR_NOT_FOUND
+ * (where->index, where->token). Not NUL-terminated. Thread-safe.
+ */
+SLIM_API slim_error slim_tokenizer_decode(const slim_tokenizer *tok, const uint32_t *ids,
+                                          size_t n, char *out, size_t cap, size_t *n_bytes,
+                                          slim_tok_where *where);
+
+/** The bytes of one id (a rank or a special), or NULL if unknown; *len set. */
+SLIM_API const char *slim_tokenizer_token(const slim_tokenizer *tok, uint32_t id,
+                                          size_t *len);
+
+/** One past the largest id (ranks and specials): e.g. 200019 for o200k_base. */
+SLIM_API size_t slim_tokenizer_vocab_size(const slim_tokenizer *tok);
+
+/** Descriptive information about a tokenizer (pointers owned by it). */
+typedef struct slim_tokenizer_info {
+    const char *name;       /* built-in name, or the rank file's path */
+    const char *kind;       /* "tiktoken" */
+    const char *pattern;    /* the split pattern */
+    const char *pretok;     /* "o200k", "cl100k", "gpt2" (hand-written) or "pcre2" */
+    size_t      n_ranks;    /* tokens of the BPE vocabulary */
+    size_t      n_specials;
+    size_t      vocab_size; /* as slim_tokenizer_vocab_size() */
+} slim_tokenizer_info;
+
+SLIM_API void slim_tokenizer_get_info(const slim_tokenizer *tok, slim_tokenizer_info *info);
+
+/** Special token i (0 <= i < n_specials): its text and id. */
+SLIM_API slim_error slim_tokenizer_special(const slim_tokenizer *tok, size_t i,
+                                           const char **text, uint32_t *id);
+
+/**
+ * Testing and benchmarking: forces the generic PCRE2 splitter (use_fast = 0)
+ * or the hand-written one when the pattern has one (1, the default). The ids
+ * are the same either way. Not thread-safe with concurrent encodes.
+ */
+SLIM_API void slim_tokenizer_set_fast_split(slim_tokenizer *tok, int use_fast);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,179 @@
+/* Byte-pair merging (see bpe.h). */
+#include "tok/bpe.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void slim_bpe_scratch_free(slim_bpe_scratch *s)
+{
+    if (!s)
+        return;
+    free(s->nxt);
+    free(s->prv);
+    free(s->pair);
+    free(s->tok);
+    free(s->heap);
+    free(s->out);
+    memset(s, 0, sizeof *s);
+}
+
+slim_error slim_bpe_reserve(slim_bpe_scratch *s, size_t n)
+{
+    if (n <= s->cap)
+        return SLIM_OK;
+    if (n >= UINT32_MAX / 4)
+        return SLIM_ERR_TOO_LARGE;
+    size_t cap = s->cap ? s->cap : 256;
+    while (cap < n)
+        cap *= 2;
+    slim_bpe_scratch_free(s);
+    s->nxt = malloc((cap + 1) * sizeof *s->nxt);
+    s->prv = malloc(cap * sizeof *s->prv);
+    s->pair = malloc(cap * sizeof *s->pair);
+    s->tok = malloc(cap * sizeof *s->tok);
+    s->heap = malloc(3 * cap * sizeof *s->heap);
+    s->out = malloc(cap * sizeof *s->out);
+    if (!s->nxt || !s->prv || !s->pair || !s->tok || !s->heap || !s->out) {
+        slim_bpe_scratch_free(s);
+        return SLIM_ERR_NOMEM;
+    }
+    s->cap = cap;
+    return SLIM_OK;
+}
+
+/* ---- linear scan: tiktoken's small-piece algorithm ---- */
+
+static size_t merge_linear(const slim_vocab *v, const uint8_t *p, size_t n, uint32_t *out)
+{
+    /* start[i]: first byte of token i; pair[i]: rank of tokens i and i+1
+     * together; out[i]: rank of token i. */
+    uint32_t start[SLIM_BPE_LINEAR_MAX + 1];
+    uint32_t pair[SLIM_BPE_LINEAR_MAX];
+    size_t m = n;
+    for (size_t i = 0; i < n; i++) {
+        start[i] = (uint32_t)i;
+        out[i] = v->byte_rank[p[i]];
+    }
+    start[n] = (uint32_t)n;
+    for (size_t i = 0; i + 1 < n; i++)
+        pair[i] = slim_vocab_rank(v, p + i, 2);
+    pair[n - 1] = SLIM_NO_RANK;
+
+    for (;;) {
+        uint32_t best = SLIM_NO_RANK;
+        size_t bi = 0;
+        for (size_t i = 0; i + 1 < m; i++)
+            if (pair[i] < best) {
+                best = pair[i];
+                bi = i;
+            }
+        if (best == SLIM_NO_RANK)
+            break;
+        out[bi] = best;
+        /* Drop token bi+1. */
+        memmove(start + bi + 1, start + bi + 2, (m - bi - 1) * sizeof *start);
+        memmove(out + bi + 1, out + bi + 2, (m - bi - 2) * sizeof *out);
+        memmove(pair + bi + 1, pair + bi + 2, (m - bi - 2) * sizeof *pair);
+        m--;
+        pair[bi] = bi + 1 < m ? slim_vocab_rank(v, p + start[bi], start[bi + 2] - start[bi])
+                              : SLIM_NO_RANK;
+        if (bi > 0)
+            pair[bi - 1] = slim_vocab_rank(v, p + start[bi - 1], start[bi + 1] - start[bi - 1]);
+    }
+    return m;
+}
+
+/* ---- heap with lazy invalidation: long pieces ---- */
+
+/* Heap entries are (rank << 32 | position): the smallest is the lowest rank,
+ * leftmost on ties, exactly the pair the linear scan would pick. */
+static void heap_push(uint64_t *h, size_t *len, uint64_t x)
+{
+    size_t i = (*len)++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (h[parent] <= x)
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = x;
+}
+
+static uint64_t heap_pop(uint64_t *h, size_t *len)
+{
+    uint64_t top = h[0];
+    uint64_t x = h[--*len];
+    size_t n = *len, i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h[c + 1] < h[c])
+            c++;
+        if (x <= h[c])
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (n)
+        h[i] = x;
+    return top;
+}
+
+static size_t merge_heap(const slim_vocab *v, const uint8_t *p, size_t n, uint32_t *out,
+                         slim_bpe_scratch *s)
+{
+    uint32_t *nxt = s->nxt, *prv = s->prv, *pair = s->pair, *tok = s->tok;
+    uint64_t *heap = s->heap;
+    size_t hl = 0;
+    uint32_t un = (uint32_t)n;
+
+    for (uint32_t i = 0; i < un; i++) {
+        nxt[i] = i + 1;
+        prv[i] = i - 1; /* wraps for 0; never read there */
+        tok[i] = v->byte_rank[p[i]];
+        pair[i] = i + 1 < un ? slim_vocab_rank(v, p + i, 2) : SLIM_NO_RANK;
+        if (pair[i] != SLIM_NO_RANK)
+            heap_push(heap, &hl, (uint64_t)pair[i] << 32 | i);
+    }
+    nxt[un] = un;
+
+    while (hl) {
+        uint64_t e = heap_pop(heap, &hl);
+        uint32_t r = (uint32_t)(e >> 32), i = (uint32_t)e;
+        if (pair[i] != r)
+            continue; /* stale: this pair changed or its start was merged away */
+        uint32_t j = nxt[i], k = nxt[j];
+        tok[i] = r;
+        nxt[i] = k;
+        if (k < un)
+            prv[k] = i;
+        pair[j] = SLIM_NO_RANK;
+        pair[i] = k < un ? slim_vocab_rank(v, p + i, nxt[k] - i) : SLIM_NO_RANK;
+        if (pair[i] != SLIM_NO_RANK)
+            heap_push(heap, &hl, (uint64_t)pair[i] << 32 | i);
+        if (i > 0) {
+            uint32_t h = prv[i];
+            pair[h] = slim_vocab_rank(v, p + h, k - h);
+            if (pair[h] != SLIM_NO_RANK)
+                heap_push(heap, &hl, (uint64_t)pair[h] << 32 | h);
+        }
+    }
+    size_t m = 0;
+    for (uint32_t i = 0; i < un; i = nxt[i])
+        out[m++] = tok[i];
+    return m;
+}
+
+size_t slim_bpe_merge(const slim_vocab *v, const uint8_t *p, size_t n,
+                      uint32_t *out, slim_bpe_scratch *s)
+{
+    if (n == 1) {
+        out[0] = v->byte_rank[p[0]];
+        return 1;
+    }
+    if (n <= SLIM_BPE_LINEAR_MAX)
+        return merge_linear(v, p, n, out);
+    return merge_heap(v, p, n, out, s);
+}

@@ -1,0 +1,34 @@
+/* tokenizer.h - the slim_tokenizer object, shared by the tok/ sources. */
+#ifndef SLIM_TOK_TOKENIZER_H
+#define SLIM_TOK_TOKENIZER_H
+
+#include "slim.h"
+#include "tok/pretok.h"
+#include "tok/vocab.h"
+
+typedef struct slim_special {
+    char *text;
+    size_t len;
+    uint32_t id;
+} slim_special;
+
+struct slim_tokenizer {
+    char *name;
+    char *pattern;
+    slim_vocab vocab;
+    slim_pretok pretok;
+    slim_pretok_kind fast_kind;  /* the hand-written splitter the pattern has */
+    slim_special *specials;
+    size_t n_specials;
+    size_t vocab_size;
+};
+
+/*
+ * Makes a tokenizer from a built vocabulary (taken over, also on failure),
+ * a pattern and specials (copied). `name` is copied.
+ */
+slim_error slim_tokenizer_make(const char *name, slim_vocab *vocab, const char *pattern,
+                               const slim_special_token *specials, size_t n_specials,
+                               slim_tokenizer **out, slim_tok_where *where);
+
+#endif
