@@ -81,7 +81,7 @@ typedef int64_t (*slim_find_nonfinite_fn)(const float *x, int64_t n);
 #define SLIM_NEON_D_PLAIN(X)
 #define SLIM_NEON_D_LEGACY(X)
 #define SLIM_NEON_D_KASYM(X) X(q2_K) X(q4_K) X(q5_K)
-#define SLIM_NEON_D_KSYM(X)
+#define SLIM_NEON_D_KSYM(X) X(q3_K) X(q6_K)
 #define SLIM_NEON_D_NL(X) X(iq4_nl) X(iq4_xs)
 
 #define SLIM_DECLARE_QUANTIZE(t, path) \

@@ -54,3 +54,71 @@ KS_PRIM int ks_mnone(ks_vm m) { return vmaxvq_u32(m) == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return vdupq_n_u32(0); }
 
 #include "simd/kquant_sym_lanes.h"
+
+/* y[k] = f * (float)q[k] for 16 levels: ggml's (d * scale) * level. */
+static inline void ks_deq16(float *y, int8x16_t q, float f)
+{
+    const float32x4_t vf = vdupq_n_f32(f);
+    const int16x8_t lo = vmovl_s8(vget_low_s8(q)), hi = vmovl_s8(vget_high_s8(q));
+    vst1q_f32(y, vmulq_f32(vf, vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo)))));
+    vst1q_f32(y + 4, vmulq_f32(vf, vcvtq_f32_s32(vmovl_s16(vget_high_s16(lo)))));
+    vst1q_f32(y + 8, vmulq_f32(vf, vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi)))));
+    vst1q_f32(y + 12, vmulq_f32(vf, vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi)))));
+}
+
+void slim_dequantize_row_q3_K_neon(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const block_q3_K *x = vx;
+    const uint8x16_t three = vdupq_n_u8(3), four = vdupq_n_u8(4);
+    for (int64_t b = 0; b < n / QK_K; ++b) {
+        float dl[16];
+        for (int j = 0; j < 16; ++j)
+            dl[j] = slim_q3_K_subscale(&x[b], j);
+        for (int h = 0; h < 2; ++h) {
+            for (int c = 0; c < 2; ++c) {
+                const uint8x16_t qs = vld1q_u8(x[b].qs + 32 * h + 16 * c);
+                const uint8x16_t hm = vld1q_u8(x[b].hmask + 16 * c);
+                for (int s = 0; s < 4; ++s) {
+                    /* Sub-block 8h+2s+c: bits 2s of qs, bit 4h+s of hmask;
+                     * level = low bits - (high bit clear ? 4 : 0). */
+                    const uint8x16_t lo = vandq_u8(vshlq_u8(qs, vdupq_n_s8((int8_t)(-2 * s))), three);
+                    const uint8x16_t clear = vceqq_u8(
+                        vandq_u8(hm, vdupq_n_u8((uint8_t)(1 << (4 * h + s)))), vdupq_n_u8(0));
+                    const int8x16_t q = vreinterpretq_s8_u8(vsubq_u8(lo, vandq_u8(clear, four)));
+                    const int j = 8 * h + 2 * s + c;
+                    ks_deq16(y + 16 * j, q, dl[j]);
+                }
+            }
+        }
+        y += QK_K;
+    }
+}
+
+void slim_dequantize_row_q6_K_neon(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const block_q6_K *x = vx;
+    const uint8x16_t m4 = vdupq_n_u8(0xF), m3 = vdupq_n_u8(3), off = vdupq_n_u8(32);
+    for (int64_t b = 0; b < n / QK_K; ++b) {
+        const float d = slim_half_to_f32(x[b].d);
+        for (int h = 0; h < 2; ++h) {
+            const uint8_t *ql = x[b].ql + 64 * h, *qhp = x[b].qh + 32 * h;
+            const int8_t *sc = x[b].scales + 8 * h;
+            for (int k = 0; k < 2; ++k) {
+                /* Values 16k.. of each group g of 32: low nibble of ql[l] (g = 0),
+                 * ql[l+32] (1), high nibbles (2, 3); top bits from qh >> 2g. */
+                const uint8x16_t l0 = vld1q_u8(ql + 16 * k), l1 = vld1q_u8(ql + 32 + 16 * k);
+                const uint8x16_t qh = vld1q_u8(qhp + 16 * k);
+                const uint8x16_t lows[4] = { vandq_u8(l0, m4), vandq_u8(l1, m4),
+                                             vshrq_n_u8(l0, 4), vshrq_n_u8(l1, 4) };
+                const uint8x16_t highs[4] = { vandq_u8(qh, m3), vandq_u8(vshrq_n_u8(qh, 2), m3),
+                                              vandq_u8(vshrq_n_u8(qh, 4), m3), vshrq_n_u8(qh, 6) };
+                for (int g = 0; g < 4; ++g) {
+                    const uint8x16_t q = vsubq_u8(vorrq_u8(lows[g], vshlq_n_u8(highs[g], 4)), off);
+                    ks_deq16(y + 128 * h + 32 * g + 16 * k, vreinterpretq_s8_u8(q),
+                             d * sc[k + 2 * g]);
+                }
+            }
+        }
+        y += QK_K;
+    }
+}

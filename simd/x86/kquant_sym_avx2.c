@@ -62,3 +62,13 @@ KS_PRIM int ks_mnone(ks_vm m) { return _mm256_movemask_ps(m) == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return _mm256_setzero_ps(); }
 
 #include "simd/kquant_sym_lanes.h"
+
+KS_PRIM void ks_deq16(float *y, __m128i q, float f)
+{
+    const __m256 vf = _mm256_set1_ps(f);
+    _mm256_storeu_ps(y, _mm256_mul_ps(vf, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q))));
+    _mm256_storeu_ps(y + 8, _mm256_mul_ps(vf, _mm256_cvtepi32_ps(
+                                                  _mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)))));
+}
+
+#include "simd/x86/kquant_sym_deq_x86.h"

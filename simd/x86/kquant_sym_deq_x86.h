@@ -1,0 +1,80 @@
+/*
+ * q3_K / q6_K dequantizers shared by the AVX2 and AVX-512 files: the level
+ * bytes are unpacked 32 at a time with AVX2 byte operations; the includer
+ * provides KS_TARGET, KS_PATH, KS_PRIM and
+ *   ks_deq16(float *y, __m128i q, float f): y[k] = f * (float)(int8_t)q[k], k < 16
+ * Each output is (d * scale) * level, exactly ggml's product.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+
+#include "simd/blocks.h"
+#include "simd/ref/half.h"
+#include "simd/ref/kquant_sym.h"
+
+/* 32 levels: the first 16 scaled by f0, the next 16 by f1. */
+KS_PRIM void ks_deq32(float *y, __m256i q, float f0, float f1)
+{
+    ks_deq16(y, _mm256_castsi256_si128(q), f0);
+    ks_deq16(y + 16, _mm256_extracti128_si256(q, 1), f1);
+}
+
+KS_TARGET void KS_CAT(slim_dequantize_row_q3_K, KS_PATH)(const void *restrict vx,
+                                                         float *restrict y, int64_t n)
+{
+    const block_q3_K *x = vx;
+    const __m256i three = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+    for (int64_t b = 0; b < n / QK_K; ++b) {
+        float dl[16];
+        for (int j = 0; j < 16; ++j)
+            dl[j] = slim_q3_K_subscale(&x[b], j);
+        const __m256i hm = _mm256_loadu_si256((const __m256i *)(const void *)x[b].hmask);
+        for (int h = 0; h < 2; ++h) {
+            const __m256i qs = _mm256_loadu_si256((const __m256i *)(const void *)(x[b].qs + 32 * h));
+            for (int s = 0; s < 4; ++s) {
+                /* Sub-blocks 8h+2s and 8h+2s+1: bits 2s of qs, bit 4h+s of hmask;
+                 * level = low bits - (high bit clear ? 4 : 0). */
+                const __m256i lo = _mm256_and_si256(_mm256_srli_epi16(qs, 2 * s), three);
+                const __m256i bit = _mm256_set1_epi8((char)(1 << (4 * h + s)));
+                const __m256i clear = _mm256_cmpeq_epi8(_mm256_and_si256(hm, bit),
+                                                        _mm256_setzero_si256());
+                const __m256i q = _mm256_sub_epi8(lo, _mm256_and_si256(clear, four));
+                const int j = 8 * h + 2 * s;
+                ks_deq32(y + 16 * j, q, dl[j], dl[j + 1]);
+            }
+        }
+        y += QK_K;
+    }
+}
+
+KS_TARGET void KS_CAT(slim_dequantize_row_q6_K, KS_PATH)(const void *restrict vx,
+                                                         float *restrict y, int64_t n)
+{
+    const block_q6_K *x = vx;
+    const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3);
+    const __m256i off = _mm256_set1_epi8(32);
+    for (int64_t b = 0; b < n / QK_K; ++b) {
+        const float d = slim_half_to_f32(x[b].d);
+        for (int h = 0; h < 2; ++h) {
+            const uint8_t *ql = x[b].ql + 64 * h;
+            const int8_t *sc = x[b].scales + 8 * h;
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)ql);
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(ql + 32));
+            const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(x[b].qh + 32 * h));
+            /* Group g of 32 values: low nibble of l0/l1 (g = 0, 1) or high
+             * nibble (g = 2, 3), top bits from qh >> 2g. */
+            const __m256i lows[4] = {
+                _mm256_and_si256(l0, m4), _mm256_and_si256(l1, m4),
+                _mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                _mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+            };
+            for (int g = 0; g < 4; ++g) {
+                const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), m3);
+                const __m256i q = _mm256_sub_epi8(
+                    _mm256_or_si256(lows[g], _mm256_slli_epi16(hi, 4)), off);
+                ks_deq32(y + 128 * h + 32 * g, q, d * sc[2 * g], d * sc[2 * g + 1]);
+            }
+        }
+        y += QK_K;
+    }
+}
