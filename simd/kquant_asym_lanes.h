@@ -24,6 +24,9 @@
  *   KA_FN(name)   name of a row kernel, e.g. name##_avx2
  *   KA_SQRT(v)    lane-wise IEEE square root of a ka_vf
  *   KA_ANY(m)     non-zero if any lane of the ka_vi mask m is set
+ *   KA_MINI(a, b), KA_MAXI(a, b)  lane-wise signed min / max of ka_vi
+ *   KA_LOAD_U8(p)     ka_vi of KA_W bytes at p, zero-extended
+ *   KA_STORE_U8(p, v) store the low bytes of the KA_W lanes of ka_vi v at p
  */
 #ifndef SLIM_SIMD_KQUANT_ASYM_LANES_H
 #define SLIM_SIMD_KQUANT_ASYM_LANES_H
@@ -39,12 +42,20 @@
 
 typedef float ka_vf __attribute__((vector_size(4 * KA_W)));
 typedef int32_t ka_vi __attribute__((vector_size(4 * KA_W)));
-typedef uint8_t ka_vb __attribute__((vector_size(KA_W)));
 
 #define KA_INLINE static inline __attribute__((always_inline)) KA_ATTR
 
-/* Sub-blocks quantized together: whole super-blocks filling whole vectors. */
-#define KA_MAX_SUBS (KA_W > 16 ? KA_W : 16)
+/* Vectors worked on side by side in the search, and lanes (sub-blocks) per
+ * group of them. */
+#ifndef KA_K
+#define KA_K 2
+#endif
+#define KA_G (KA_W * KA_K)
+/* The k loops must be unrolled, or the per-vector sums live in memory. */
+#define KA_UNROLL_K _Pragma("GCC unroll 4")
+/* Sub-blocks quantized together: whole super-blocks filling whole groups. */
+#define KA_MAX_SUBS (KA_G > 16 ? KA_G : 16)
+#define KA_UNIT_MAX (KA_MAX_SUBS / 8)
 
 KA_INLINE ka_vf ka_splat(float f)
 {
@@ -89,9 +100,7 @@ KA_INLINE ka_vi ka_nearest(ka_vf f)
 /* MAX(0, MIN(nmax, l)) */
 KA_INLINE ka_vi ka_clamp(ka_vi l, int nmax)
 {
-    const ka_vi vmax = ka_splati(nmax), zero = ka_splati(0);
-    l = ka_seli(vmax < l, vmax, l);
-    return ka_seli(zero > l, zero, l);
+    return KA_MAXI(KA_MINI(l, ka_splati(nmax)), ka_splati(0));
 }
 
 KA_INLINE ka_vf ka_loadf(const float *p)
@@ -101,90 +110,134 @@ KA_INLINE ka_vf ka_loadf(const float *p)
     return v;
 }
 
+/* The search's level: clamp(nearest_int(f), 0, nmax), as a float. */
+KA_INLINE ka_vf ka_level(ka_vf f, int nmax)
+{
+    return __builtin_convertvector(ka_clamp(ka_nearest(f), nmax), ka_vf);
+}
+
 /*
  * slim_make_qkx2_quants (qkx3 == false) or slim_make_qkx3_quants (true)
- * with weights, for W sub-blocks of n elements at once: xt[i] and wt[i]
- * hold element i of each lane's sub-block. Returns the levels as floats in
- * lb[i], the scale in *scale_out and -min in *min_out.
+ * with weights, for KA_G sub-blocks of n elements at once: xt[i][k] and
+ * wt[i][k] hold element i of the sub-blocks of vector k. Two vectors are
+ * worked on side by side only to give the CPU independent dependency
+ * chains; each lane still sums its own elements in order. Returns the
+ * levels as floats in lb[i][k], the scales and -mins in scale_out[k] and
+ * min_out[k].
  */
-KA_INLINE void ka_search(const int n, const int nmax, const ka_vf *xt, const ka_vf *wt,
+KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (*wt)[KA_K],
                          float rmin, float rdelta, int nstep, bool use_mad, bool qkx3,
-                         ka_vf *lb, ka_vf *scale_out, ka_vf *min_out)
+                         ka_vf (*lb)[KA_K], ka_vf *scale_out, ka_vf *min_out)
 {
-    ka_vf xm[32], la[32];
+    ka_vf xm[32][KA_K], la[32][KA_K];
+    ka_vf min[KA_K], max[KA_K], min0[KA_K], sum_w[KA_K], sum_x[KA_K];
+    ka_vf range[KA_K], scale[KA_K], best[KA_K];
+    ka_vi degenerate[KA_K];
     const ka_vf zero = ka_splat(0.f);
-    ka_vf min = xt[0], max = xt[0];
-    ka_vf sum_w = wt[0];
-    ka_vf sum_x = sum_w * xt[0];
-    for (int i = 1; i < n; ++i) {
-        min = ka_sel(xt[i] < min, xt[i], min);
-        max = ka_sel(xt[i] > max, xt[i], max);
-        sum_w += wt[i];
-        sum_x += wt[i] * xt[i];
+    KA_UNROLL_K
+    for (int k = 0; k < KA_K; ++k) {
+        min[k] = max[k] = xt[0][k];
+        sum_w[k] = wt[0][k];
+        sum_x[k] = sum_w[k] * xt[0][k];
     }
-    min = ka_sel(min > zero, zero, min);
-    /* Lanes with a degenerate range return early in the reference; here
-     * they run along and their results are replaced at the end. */
-    const ka_vi degenerate = qkx3 ? (max <= min) : (max == min);
-    const ka_vf min0 = min;
-    ka_vf range = max - min;
-    const ka_vf fnmax = ka_splat((float)nmax);
-    ka_vf iscale = fnmax / range;
-    ka_vf scale = ka_splat(1.f) / iscale;
-    ka_vf best = zero;
-    for (int i = 0; i < n; ++i) {
-        /* The reference's x[i] - min: it changes only when min does. */
-        xm[i] = xt[i] - min;
-        const ka_vf l = __builtin_convertvector(ka_clamp(ka_nearest(iscale * xm[i]), nmax), ka_vf);
-        lb[i] = l;
-        ka_vf diff = scale * l + min - xt[i];
-        diff = use_mad ? ka_abs(diff) : diff * diff;
-        best += wt[i] * diff;
+    for (int i = 1; i < n; ++i) {
+        KA_UNROLL_K
+        for (int k = 0; k < KA_K; ++k) {
+            min[k] = ka_sel(xt[i][k] < min[k], xt[i][k], min[k]);
+            max[k] = ka_sel(xt[i][k] > max[k], xt[i][k], max[k]);
+            sum_w[k] += wt[i][k];
+            sum_x[k] += wt[i][k] * xt[i][k];
+        }
+    }
+    KA_UNROLL_K
+    for (int k = 0; k < KA_K; ++k) {
+        min[k] = ka_sel(min[k] > zero, zero, min[k]);
+        /* Lanes with a degenerate range return early in the reference;
+         * here they run along and their results are replaced at the end. */
+        degenerate[k] = qkx3 ? (max[k] <= min[k]) : (max[k] == min[k]);
+        min0[k] = min[k];
+        range[k] = max[k] - min[k];
+        const ka_vf iscale = ka_splat((float)nmax) / range[k];
+        scale[k] = ka_splat(1.f) / iscale;
+        best[k] = zero;
+        for (int i = 0; i < n; ++i) {
+            /* The reference's x[i] - min: it changes only when min does. */
+            xm[i][k] = xt[i][k] - min[k];
+            const ka_vf l = ka_level(iscale * xm[i][k], nmax);
+            lb[i][k] = l;
+            ka_vf diff = scale[k] * l + min[k] - xt[i][k];
+            diff = use_mad ? ka_abs(diff) : diff * diff;
+            best[k] += wt[i][k] * diff;
+        }
     }
     for (int is = 0; is <= nstep; ++is) {
-        iscale = ka_splat(rmin + rdelta * is + nmax) / range;
-        ka_vf sum_l = zero, sum_l2 = zero, sum_xl = zero;
-        for (int i = 0; i < n; ++i) {
-            const ka_vf l = __builtin_convertvector(ka_clamp(ka_nearest(iscale * xm[i]), nmax), ka_vf);
-            la[i] = l;
-            const ka_vf wl = wt[i] * l;   /* w*l*l is (w*l)*l in the reference */
-            sum_l += wl;
-            sum_l2 += wl * l;
-            sum_xl += wl * xt[i];
+        const ka_vf num = ka_splat(rmin + rdelta * is + nmax);
+        ka_vf iscale[KA_K], sum_l[KA_K], sum_l2[KA_K], sum_xl[KA_K];
+        KA_UNROLL_K
+        for (int k = 0; k < KA_K; ++k) {
+            iscale[k] = num / range[k];
+            sum_l[k] = sum_l2[k] = sum_xl[k] = zero;
         }
-        const ka_vf D = sum_w * sum_l2 - sum_l * sum_l;
-        const ka_vi dpos = D > zero;
-        if (!KA_ANY(dpos))
-            continue;
-        ka_vf this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-        ka_vf this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-        const ka_vi mpos = this_min > zero;
-        this_min = ka_sel(mpos, zero, this_min);
-        this_scale = ka_sel(mpos, sum_xl / sum_l2, this_scale);
-        ka_vf cur = zero;
         for (int i = 0; i < n; ++i) {
-            ka_vf diff = this_scale * la[i] + this_min - xt[i];
-            diff = use_mad ? ka_abs(diff) : diff * diff;
-            cur += wt[i] * diff;
+            KA_UNROLL_K
+            for (int k = 0; k < KA_K; ++k) {
+                const ka_vf l = ka_level(iscale[k] * xm[i][k], nmax);
+                la[i][k] = l;
+                const ka_vf wl = wt[i][k] * l;   /* w*l*l is (w*l)*l in the reference */
+                sum_l[k] += wl;
+                sum_l2[k] += wl * l;
+                sum_xl[k] += wl * xt[i][k];
+            }
         }
-        const ka_vi better = dpos & (cur < best);
-        if (!KA_ANY(better))
+        ka_vf this_scale[KA_K], this_min[KA_K], cur[KA_K];
+        ka_vi dpos[KA_K];
+        int any = 0;
+        KA_UNROLL_K
+        for (int k = 0; k < KA_K; ++k) {
+            const ka_vf D = sum_w[k] * sum_l2[k] - sum_l[k] * sum_l[k];
+            dpos[k] = D > zero;
+            any |= KA_ANY(dpos[k]);
+            this_scale[k] = (sum_w[k] * sum_xl[k] - sum_x[k] * sum_l[k]) / D;
+            this_min[k] = (sum_l2[k] * sum_x[k] - sum_l[k] * sum_xl[k]) / D;
+            const ka_vi mpos = this_min[k] > zero;
+            this_min[k] = ka_sel(mpos, zero, this_min[k]);
+            this_scale[k] = ka_sel(mpos, sum_xl[k] / sum_l2[k], this_scale[k]);
+            cur[k] = zero;
+        }
+        if (!any)
             continue;
-        for (int i = 0; i < n; ++i)
-            lb[i] = ka_sel(better, la[i], lb[i]);
-        best = ka_sel(better, cur, best);
-        scale = ka_sel(better, this_scale, scale);
-        min = ka_sel(better, this_min, min);
-        /* Like ggml, later candidates are measured from the new min:
-         * iscale = (...)/(max - min) and x[i] - min use its current value. */
-        range = max - min;
-        for (int i = 0; i < n; ++i)
-            xm[i] = xt[i] - min;
+        for (int i = 0; i < n; ++i) {
+            KA_UNROLL_K
+            for (int k = 0; k < KA_K; ++k) {
+                ka_vf diff = this_scale[k] * la[i][k] + this_min[k] - xt[i][k];
+                diff = use_mad ? ka_abs(diff) : diff * diff;
+                cur[k] += wt[i][k] * diff;
+            }
+        }
+        KA_UNROLL_K
+        for (int k = 0; k < KA_K; ++k) {
+            const ka_vi better = dpos[k] & (cur[k] < best[k]);
+            if (!KA_ANY(better))
+                continue;
+            best[k] = ka_sel(better, cur[k], best[k]);
+            scale[k] = ka_sel(better, this_scale[k], scale[k]);
+            min[k] = ka_sel(better, this_min[k], min[k]);
+            /* Like ggml, later candidates are measured from the new min:
+             * (max - min) and x[i] - min use its current value. */
+            range[k] = max[k] - min[k];
+            for (int i = 0; i < n; ++i) {
+                lb[i][k] = ka_sel(better, la[i][k], lb[i][k]);
+                xm[i][k] = xt[i][k] - min[k];
+            }
+        }
     }
-    for (int i = 0; i < n; ++i)
-        lb[i] = ka_sel(degenerate, zero, lb[i]);
-    *scale_out = ka_sel(degenerate, zero, scale);
-    *min_out = -ka_sel(degenerate, min0, min);
+    KA_UNROLL_K
+    for (int k = 0; k < KA_K; ++k) {
+        for (int i = 0; i < n; ++i)
+            lb[i][k] = ka_sel(degenerate[k], zero, lb[i][k]);
+        scale_out[k] = ka_sel(degenerate[k], zero, scale[k]);
+        min_out[k] = -ka_sel(degenerate[k], min0[k], min[k]);
+    }
 }
 
 /* Per-type constants. */
@@ -198,60 +251,66 @@ struct ka_type {
 };
 
 /*
- * Stage 1 for `nsub` consecutive sub-blocks (a multiple of KA_W) of the
+ * Stage 1 for `nsub` consecutive sub-blocks (a multiple of KA_G) of the
  * super-blocks at x: scales[], mins[], sw[] (imatrix only) per sub-block and
- * the levels, transposed, in lb[group][i].
+ * the levels of sub-block g*KA_G + k*KA_W + j in lane j of lb[g][i][k].
  */
 KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const float *qw,
                               int nsub, float *scales, float *mins, float *sw,
-                              ka_vf (*lb)[32])
+                              ka_vf (*lb)[32][KA_K])
 {
     const int n = t.sublen;
     const int subs_per_sb = QK_K / n;
-    float sigma2[KA_MAX_SUBS * 32 / QK_K + 1] = { 0 };
+    float sigma2[KA_MAX_SUBS * 32 / QK_K] = { 0 };
     if (qw)
         for (int u = 0; u < nsub / subs_per_sb; ++u)
             sigma2[u] = t.sigma2_mul * slim_kasym_sum_x2(x + u * QK_K) / QK_K;
-    for (int g = 0; g < nsub / KA_W; ++g) {
-        ka_vf xt[32], wt[32];
-        float tr[32][KA_W];
-        for (int j = 0; j < KA_W; ++j)
+    for (int g = 0; g < nsub / KA_G; ++g) {
+        const int s0 = g * KA_G;
+        ka_vf xt[32][KA_K], wt[32][KA_K];
+        float tr[32][KA_G];
+        for (int j = 0; j < KA_G; ++j)
             for (int i = 0; i < n; ++i)
-                tr[i][j] = x[(g * KA_W + j) * n + i];
+                tr[i][j] = x[(s0 + j) * n + i];
         for (int i = 0; i < n; ++i)
-            memcpy(&xt[i], tr[i], sizeof xt[i]);
-        ka_vf sc, mn;
+            memcpy(xt[i], tr[i], sizeof xt[i]);
+        ka_vf sc[KA_K], mn[KA_K];
         if (!qw) {
-            if (t.use_mad) {            /* q2_K: weights |x| */
-                for (int i = 0; i < n; ++i)
-                    wt[i] = ka_abs(xt[i]);
-            } else {                    /* q4_K, q5_K: sqrt(mean x^2) + |x| */
-                ka_vf s = ka_splat(0.f);
-                for (int i = 0; i < n; ++i)
-                    s += xt[i] * xt[i];
-                const ka_vf av = KA_SQRT(s / ka_splat((float)n));
-                for (int i = 0; i < n; ++i)
-                    wt[i] = av + ka_abs(xt[i]);
+            for (int k = 0; k < KA_K; ++k) {
+                if (t.use_mad) {        /* q2_K: weights |x| */
+                    for (int i = 0; i < n; ++i)
+                        wt[i][k] = ka_abs(xt[i][k]);
+                } else {                /* q4_K, q5_K: sqrt(mean x^2) + |x| */
+                    ka_vf s = ka_splat(0.f);
+                    for (int i = 0; i < n; ++i)
+                        s += xt[i][k] * xt[i][k];
+                    const ka_vf av = KA_SQRT(s / ka_splat((float)n));
+                    for (int i = 0; i < n; ++i)
+                        wt[i][k] = av + ka_abs(xt[i][k]);
+                }
             }
             ka_search(n, t.nmax, xt, wt, t.rmin, t.rdelta, t.nstep, t.use_mad, false,
-                      lb[g], &sc, &mn);
+                      lb[g], sc, mn);
         } else {
-            ka_vf sig;
-            for (int j = 0; j < KA_W; ++j) {
-                sig[j] = sigma2[(g * KA_W + j) / subs_per_sb];
+            float sg[KA_G];
+            for (int j = 0; j < KA_G; ++j) {
+                sg[j] = sigma2[(s0 + j) / subs_per_sb];
                 for (int i = 0; i < n; ++i)
-                    tr[i][j] = qw[(g * KA_W + j) * n + i];
+                    tr[i][j] = qw[(s0 + j) * n + i];
             }
-            ka_vf s = ka_splat(0.f);
-            for (int i = 0; i < n; ++i) {
-                wt[i] = ka_loadf(tr[i]) * KA_SQRT(sig + xt[i] * xt[i]);
-                s += wt[i];
+            for (int k = 0; k < KA_K; ++k) {
+                const ka_vf sig = ka_loadf(sg + k * KA_W);
+                ka_vf s = ka_splat(0.f);
+                for (int i = 0; i < n; ++i) {
+                    wt[i][k] = ka_loadf(tr[i] + k * KA_W) * KA_SQRT(sig + xt[i][k] * xt[i][k]);
+                    s += wt[i][k];
+                }
+                memcpy(sw + s0 + k * KA_W, &s, sizeof s);
             }
-            memcpy(sw + g * KA_W, &s, sizeof s);
-            ka_search(n, t.nmax, xt, wt, -0.9f, 0.05f, 36, false, true, lb[g], &sc, &mn);
+            ka_search(n, t.nmax, xt, wt, -0.9f, 0.05f, 36, false, true, lb[g], sc, mn);
         }
-        memcpy(scales + g * KA_W, &sc, sizeof sc);
-        memcpy(mins + g * KA_W, &mn, sizeof mn);
+        memcpy(scales + s0, sc, sizeof sc);
+        memcpy(mins + s0, mn, sizeof mn);
     }
 }
 
@@ -260,21 +319,19 @@ KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const floa
  * else the search's levels (sub-block s0 + j of the lane layout lb).
  */
 KA_INLINE void ka_requant(const float *x, int n, int nmax, const float *d, const float *dm,
-                          ka_vf (*lb)[32], int s0, uint8_t *L)
+                          ka_vf (*lb)[32][KA_K], int s0, uint8_t *L)
 {
     for (int j = 0; j < QK_K / n; ++j) {
         if (d[j] == 0) {
-            const int s = s0 + j;
+            const int s = s0 + j, g = s / KA_G, k = s % KA_G / KA_W, lane = s % KA_W;
             for (int i = 0; i < n; ++i)
-                L[j * n + i] = (uint8_t)lb[s / KA_W][i][s % KA_W];
+                L[j * n + i] = (uint8_t)lb[g][i][k][lane];
             continue;
         }
         const ka_vf vd = ka_splat(d[j]), vm = ka_splat(dm[j]);
-        for (int i = 0; i < n; i += KA_W) {
-            const ka_vi l = ka_clamp(ka_nearest((ka_loadf(x + j * n + i) + vm) / vd), nmax);
-            const ka_vb b = __builtin_convertvector(l, ka_vb);
-            memcpy(L + j * n + i, &b, sizeof b);
-        }
+        for (int i = 0; i < n; i += KA_W)
+            KA_STORE_U8(L + j * n + i,
+                        ka_clamp(ka_nearest((ka_loadf(x + j * n + i) + vm) / vd), nmax));
     }
 }
 
@@ -286,67 +343,83 @@ static const struct ka_type ka_types[3] = {
     [KA_Q5] = { 32, 31, -0.5f, 0.1f, 15, false, 2.f },
 };
 
+/* Super-blocks per pass, so that their sub-blocks fill whole groups. */
+#define KA_UNIT(kind) (KA_G > QK_K / ka_types[kind].sublen ? KA_G / (QK_K / ka_types[kind].sublen) : 1)
+
+/* Quantize KA_UNIT(kind) super-blocks. */
+KA_INLINE void ka_quantize_unit(const int kind, const float *xs, const float *ws, void *vy)
+{
+    const struct ka_type t = ka_types[kind];
+    const int subs_per_sb = QK_K / t.sublen;
+    const int U = KA_UNIT(kind);
+    float scales[KA_MAX_SUBS], mins[KA_MAX_SUBS], sw[KA_MAX_SUBS];
+    ka_vf lb[KA_MAX_SUBS / KA_G][32][KA_K];
+    ka_search_subs(t, xs, ws, U * subs_per_sb, scales, mins, sw, lb);
+    for (int u = 0; u < U; ++u) {
+        const int s0 = u * subs_per_sb;
+        uint8_t L[QK_K];
+        float d[16], dm[16];
+        if (kind == KA_Q2) {
+            block_q2_K *y = (block_q2_K *)vy + u;
+            if (ws)
+                slim_q2k_set_scales_qp(y, scales + s0, mins + s0, sw + s0);
+            else
+                slim_q2k_set_scales(y, scales + s0, mins + s0);
+            slim_q2k_sub_scales(y, d, dm);
+            ka_requant(xs + u * QK_K, t.sublen, t.nmax, d, dm, lb, s0, L);
+            slim_q2k_pack(y, L);
+        } else if (kind == KA_Q4) {
+            block_q4_K *y = (block_q4_K *)vy + u;
+            if (ws)
+                slim_k4_set_scales_qp(y->scales, &y->d, &y->dmin, scales + s0, mins + s0,
+                                      sw + s0, false);
+            else
+                slim_k4_set_scales(y->scales, &y->d, &y->dmin, scales + s0, mins + s0);
+            slim_k4_sub_scales(y->scales, y->d, y->dmin, d, dm);
+            ka_requant(xs + u * QK_K, t.sublen, t.nmax, d, dm, lb, s0, L);
+            slim_q4k_pack(y, L);
+        } else {
+            block_q5_K *y = (block_q5_K *)vy + u;
+            if (ws)
+                slim_k4_set_scales_qp(y->scales, &y->d, &y->dmin, scales + s0, mins + s0,
+                                      sw + s0, true);
+            else
+                slim_k4_set_scales(y->scales, &y->d, &y->dmin, scales + s0, mins + s0);
+            slim_k4_sub_scales(y->scales, y->d, y->dmin, d, dm);
+            ka_requant(xs + u * QK_K, t.sublen, t.nmax, d, dm, lb, s0, L);
+            slim_q5k_pack(y, L);
+        }
+    }
+}
+
 /* A whole row; `kind` is a constant after inlining. */
 KA_INLINE void ka_quantize_row(const int kind, const float *restrict x, void *restrict vy,
                                int64_t n, const float *restrict qw)
 {
-    const struct ka_type t = ka_types[kind];
-    const int subs_per_sb = QK_K / t.sublen;
-    /* super-blocks per pass, so that their sub-blocks fill whole vectors */
-    const int U = KA_W > subs_per_sb ? KA_W / subs_per_sb : 1;
+    static const size_t block_size[3] = { sizeof(block_q2_K), sizeof(block_q4_K),
+                                          sizeof(block_q5_K) };
+    const size_t bs = block_size[kind];
+    const int U = KA_UNIT(kind);
     const int64_t nb = n / QK_K;
     int64_t i = 0;
-    for (; i + U <= nb; i += U) {
-        const float *xs = x + i * QK_K;
-        const float *ws = qw ? qw + i * QK_K : NULL;
-        float scales[KA_MAX_SUBS], mins[KA_MAX_SUBS], sw[KA_MAX_SUBS];
-        ka_vf lb[KA_MAX_SUBS / KA_W][32];
-        ka_search_subs(t, xs, ws, U * subs_per_sb, scales, mins, sw, lb);
-        for (int u = 0; u < U; ++u) {
-            const int s0 = u * subs_per_sb;
-            uint8_t L[QK_K];
-            float d[16], dm[16];
-            if (kind == KA_Q2) {
-                block_q2_K *y = (block_q2_K *)vy + i + u;
-                if (qw)
-                    slim_q2k_set_scales_qp(y, scales + s0, mins + s0, sw + s0);
-                else
-                    slim_q2k_set_scales(y, scales + s0, mins + s0);
-                slim_q2k_sub_scales(y, d, dm);
-                ka_requant(xs + u * QK_K, t.sublen, t.nmax, d, dm, lb, s0, L);
-                slim_q2k_pack(y, L);
-            } else if (kind == KA_Q4) {
-                block_q4_K *y = (block_q4_K *)vy + i + u;
-                if (qw)
-                    slim_k4_set_scales_qp(y->scales, &y->d, &y->dmin, scales + s0, mins + s0,
-                                          sw + s0, false);
-                else
-                    slim_k4_set_scales(y->scales, &y->d, &y->dmin, scales + s0, mins + s0);
-                slim_k4_sub_scales(y->scales, y->d, y->dmin, d, dm);
-                ka_requant(xs + u * QK_K, t.sublen, t.nmax, d, dm, lb, s0, L);
-                slim_q4k_pack(y, L);
-            } else {
-                block_q5_K *y = (block_q5_K *)vy + i + u;
-                if (qw)
-                    slim_k4_set_scales_qp(y->scales, &y->d, &y->dmin, scales + s0, mins + s0,
-                                          sw + s0, true);
-                else
-                    slim_k4_set_scales(y->scales, &y->d, &y->dmin, scales + s0, mins + s0);
-                slim_k4_sub_scales(y->scales, y->d, y->dmin, d, dm);
-                ka_requant(xs + u * QK_K, t.sublen, t.nmax, d, dm, lb, s0, L);
-                slim_q5k_pack(y, L);
-            }
-        }
+    for (; i + U <= nb; i += U)
+        ka_quantize_unit(kind, x + i * QK_K, qw ? qw + i * QK_K : NULL, (char *)vy + i * bs);
+    if (i == nb)
+        return;
+    /* The last super-blocks do not fill a pass: run one on a zero-padded
+     * copy (the padding lanes' results are dropped; every lane is
+     * independent, so the real ones are unaffected). */
+    const int rest = (int)(nb - i);
+    float xp[KA_UNIT_MAX * QK_K], wp[KA_UNIT_MAX * QK_K];
+    block_q5_K yp[KA_UNIT_MAX];     /* the largest of the three blocks */
+    memset(xp, 0, sizeof xp);
+    memcpy(xp, x + i * QK_K, (size_t)rest * QK_K * sizeof(float));
+    if (qw) {
+        memset(wp, 0, sizeof wp);
+        memcpy(wp, qw + i * QK_K, (size_t)rest * QK_K * sizeof(float));
     }
-    for (; i < nb; ++i) {
-        const float *ws = qw ? qw + i * QK_K : NULL;
-        if (kind == KA_Q2)
-            slim_q2k_block_ref(x + i * QK_K, (block_q2_K *)vy + i, ws);
-        else if (kind == KA_Q4)
-            slim_q4k_block_ref(x + i * QK_K, (block_q4_K *)vy + i, ws);
-        else
-            slim_q5k_block_ref(x + i * QK_K, (block_q5_K *)vy + i, ws);
-    }
+    ka_quantize_unit(kind, xp, qw ? wp : NULL, yp);
+    memcpy((char *)vy + i * bs, yp, (size_t)rest * bs);
 }
 
 KA_ATTR
@@ -377,13 +450,9 @@ KA_INLINE void ka_store_affine(float *y, const uint8_t *q, int shift, unsigned m
 {
     const ka_vf vd = ka_splat(dl), vm = ka_splat(ml);
     for (int l = 0; l < len; l += KA_W) {
-        ka_vb b, h;
-        memcpy(&b, q + l, sizeof b);
-        ka_vi v = (__builtin_convertvector(b, ka_vi) >> shift) & ka_splati((int32_t)mask);
-        if (qh) {
-            memcpy(&h, qh + l, sizeof h);
-            v |= ((__builtin_convertvector(h, ka_vi) >> hbit) & ka_splati(1)) << 4;
-        }
+        ka_vi v = (KA_LOAD_U8(q + l) >> shift) & ka_splati((int32_t)mask);
+        if (qh)
+            v |= ((KA_LOAD_U8(qh + l) >> hbit) & ka_splati(1)) << 4;
         const ka_vf r = vd * __builtin_convertvector(v, ka_vf) - vm;
         memcpy(y + l, &r, sizeof r);
     }

@@ -1,9 +1,31 @@
 /* q2_K, q4_K, q5_K with NEON: 4 lanes, one sub-block each (see simd/kquant_asym_lanes.h). */
 #include <arm_neon.h>
+#include <string.h>
 
 #define KA_W 4
 #define KA_ATTR
 #define KA_FN(name) name##_neon
 #define KA_SQRT(v) ((ka_vf)vsqrtq_f32((float32x4_t)(v)))
 #define KA_ANY(m) vmaxvq_u32((uint32x4_t)(m))
+#define KA_MINI(a, b) ((ka_vi)vminq_s32((int32x4_t)(a), (int32x4_t)(b)))
+#define KA_MAXI(a, b) ((ka_vi)vmaxq_s32((int32x4_t)(a), (int32x4_t)(b)))
+#define KA_LOAD_U8(p) ((ka_vi)ka_load_u8_neon(p))
+#define KA_STORE_U8(p, v) ka_store_u8_neon(p, (uint32x4_t)(v))
+
+static inline int32x4_t ka_load_u8_neon(const uint8_t *p)
+{
+    uint32_t t;
+    memcpy(&t, p, 4);
+    const uint16x8_t h = vmovl_u8(vcreate_u8(t));
+    return vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(h)));
+}
+
+/* Lanes hold 0..255: narrowing keeps the value. */
+static inline void ka_store_u8_neon(uint8_t *p, uint32x4_t v)
+{
+    const uint16x4_t h = vmovn_u32(v);
+    const uint8x8_t b = vmovn_u16(vcombine_u16(h, h));
+    const uint32_t t = vget_lane_u32(vreinterpret_u32_u8(b), 0);
+    memcpy(p, &t, 4);
+}
 #include "simd/kquant_asym_lanes.h"
