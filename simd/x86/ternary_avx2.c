@@ -1,0 +1,173 @@
+/*
+ * TQ1_0 / TQ2_0 kernels for AVX2. Quantization: |x*id| <= 1 + 2^-23 (id is
+ * 1/max|x| rounded), so lroundf(x*id) is just (v >= .5) - (v <= -.5); a block
+ * whose 1/max|x| overflows goes to the reference.
+ */
+#include "simd/kernels.h"
+#include "simd/cpu_internal.h"
+#include "simd/ref/half.h"
+#include "simd/ref/ternary.h"
+#include "simd/x86/nl_x86.h"
+
+#include <float.h>
+#include <string.h>
+#include <immintrin.h>
+
+/* max |x[0..256)|; max is exact in any order. */
+SLIM_TARGET_AVX2 static inline float tq_amax(const float *x)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 m = _mm256_setzero_ps();
+    for (int j = 0; j < QK_K; j += 8)
+        m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)));
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h);
+}
+
+/* lroundf(x*id) + 1 for 8 weights, as int32 0..2. */
+SLIM_TARGET_AVX2 static inline __m256i tq_trit8(const float *x, __m256 id)
+{
+    const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(x), id);
+    const __m256i up = _mm256_castps_si256(_mm256_cmp_ps(v, _mm256_set1_ps(0.5f), _CMP_GE_OQ));
+    const __m256i dn = _mm256_castps_si256(_mm256_cmp_ps(v, _mm256_set1_ps(-0.5f), _CMP_LE_OQ));
+    return _mm256_add_epi32(_mm256_set1_epi32(1), _mm256_sub_epi32(dn, up));
+}
+
+SLIM_TARGET_AVX2 static inline __m128i tq_trit4(const float *x, __m128 id)
+{
+    const __m128 v = _mm_mul_ps(_mm_loadu_ps(x), id);
+    const __m128i up = _mm_castps_si128(_mm_cmpge_ps(v, _mm_set1_ps(0.5f)));
+    const __m128i dn = _mm_castps_si128(_mm_cmple_ps(v, _mm_set1_ps(-0.5f)));
+    return _mm_add_epi32(_mm_set1_epi32(1), _mm_sub_epi32(dn, up));
+}
+
+/* Base-3 number of 5 trits x[k*stride], k < 5, packed as slim_tq1_pack does;
+ * q*256 + 242 < 2^16, so the float division by 243 truncates exactly. */
+SLIM_TARGET_AVX2 static inline __m256i tq1_pack8(const float *x, int stride, __m256 id)
+{
+    __m256i q = _mm256_setzero_si256();
+    for (int k = 0; k < 5; k++)
+        q = _mm256_add_epi32(_mm256_mullo_epi32(q, _mm256_set1_epi32(3)), tq_trit8(x + k * stride, id));
+    const __m256 a = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_slli_epi32(q, 8), _mm256_set1_epi32(242)));
+    return _mm256_cvttps_epi32(_mm256_div_ps(a, _mm256_set1_ps(243.0f)));
+}
+
+SLIM_TARGET_AVX2 void slim_quantize_row_tq1_0_avx2(const float *restrict x, void *restrict vy,
+                                                   int64_t n, const float *restrict qw)
+{
+    (void)qw;
+    block_tq1_0 *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+        const float d = tq_amax(x);
+        const float idf = d ? 1.0f / d : 0.0f;
+        if (!(idf <= FLT_MAX)) {
+            slim_tq1_0_block_ref(x, &y[i]);
+            continue;
+        }
+        const __m256 id = _mm256_set1_ps(idf);
+        y[i].d = slim_f32_to_half(d);
+        for (int m = 0; m < 32; m += 8)
+            nl_store8_avx2(y[i].qs + m, tq1_pack8(x + m, 32, id));
+        for (int m = 0; m < 16; m += 8)
+            nl_store8_avx2(y[i].qs + 32 + m, tq1_pack8(x + 160 + m, 16, id));
+        /* qh: 4 trits x[240 + j + 4k], then one more factor 3. */
+        __m128i q = _mm_setzero_si128();
+        for (int k = 0; k < 4; k++)
+            q = _mm_add_epi32(_mm_mullo_epi32(q, _mm_set1_epi32(3)),
+                              tq_trit4(x + 240 + 4 * k, _mm_set1_ps(idf)));
+        q = _mm_mullo_epi32(q, _mm_set1_epi32(3));
+        const __m128 a = _mm_cvtepi32_ps(_mm_add_epi32(_mm_slli_epi32(q, 8), _mm_set1_epi32(242)));
+        q = _mm_cvttps_epi32(_mm_div_ps(a, _mm_set1_ps(243.0f)));
+        q = _mm_shuffle_epi8(q, _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
+        const int32_t qh = _mm_cvtsi128_si32(q);
+        memcpy(y[i].qh, &qh, 4);
+    }
+}
+
+SLIM_TARGET_AVX2 void slim_quantize_row_tq2_0_avx2(const float *restrict x, void *restrict vy,
+                                                   int64_t n, const float *restrict qw)
+{
+    (void)qw;
+    block_tq2_0 *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+        const float d = tq_amax(x);
+        const float idf = d ? 1.0f / d : 0.0f;
+        if (!(idf <= FLT_MAX)) {
+            slim_tq2_0_block_ref(x, &y[i]);
+            continue;
+        }
+        const __m256 id = _mm256_set1_ps(idf);
+        y[i].d = slim_f32_to_half(d);
+        /* byte 32h + m: weights 128h + m + 32k in bits 2k. */
+        for (int h = 0; h < 2; h++) {
+            for (int m = 0; m < 32; m += 8) {
+                const float *xb = x + 128 * h + m;
+                __m256i q = tq_trit8(xb, id);
+                for (int k = 1; k < 4; k++)
+                    q = _mm256_or_si256(q, _mm256_slli_epi32(tq_trit8(xb + 32 * k, id), 2 * k));
+                nl_store8_avx2(y[i].qs + 32 * h + m, q);
+            }
+        }
+    }
+}
+
+/* 8 floats (t - 1) * d from int32 trits t. */
+SLIM_TARGET_AVX2 static inline void tq_out8(float *y, __m256i t, __m256 d)
+{
+    _mm256_storeu_ps(y, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(t, _mm256_set1_epi32(1))), d));
+}
+
+/* Trit k of 16 packed bytes (zero-extended to 16 bits), see slim_tq1_trit. */
+SLIM_TARGET_AVX2 static inline __m256i tq1_trit16(__m256i b, int pow3)
+{
+    const __m256i q = _mm256_and_si256(_mm256_mullo_epi16(b, _mm256_set1_epi16((short)pow3)),
+                                       _mm256_set1_epi16(0xff));
+    return _mm256_srli_epi16(_mm256_mullo_epi16(q, _mm256_set1_epi16(3)), 8);
+}
+
+SLIM_TARGET_AVX2 static inline void tq1_out16(float *y, __m256i t, __m256 d)
+{
+    tq_out8(y, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(t)), d);
+    tq_out8(y + 8, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(t, 1)), d);
+}
+
+SLIM_TARGET_AVX2 void slim_dequantize_row_tq1_0_avx2(const void *restrict vx, float *restrict y,
+                                                     int64_t n)
+{
+    static const int pow3[5] = { 1, 3, 9, 27, 81 };
+    const block_tq1_0 *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
+        const __m256 d = _mm256_set1_ps(slim_half_to_f32(x[i].d));
+        const __m256i b0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)x[i].qs));
+        const __m256i b1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x[i].qs + 16)));
+        const __m256i b2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x[i].qs + 32)));
+        for (int k = 0; k < 5; k++) {
+            tq1_out16(y + 32 * k, tq1_trit16(b0, pow3[k]), d);
+            tq1_out16(y + 32 * k + 16, tq1_trit16(b1, pow3[k]), d);
+            tq1_out16(y + 160 + 16 * k, tq1_trit16(b2, pow3[k]), d);
+        }
+        const float df = slim_half_to_f32(x[i].d);
+        for (int k = 0; k < 4; k++)
+            for (int j = 0; j < 4; j++)
+                y[240 + 4 * k + j] = (float)(slim_tq1_trit(x[i].qh[j], k) - 1) * df;
+    }
+}
+
+SLIM_TARGET_AVX2 void slim_dequantize_row_tq2_0_avx2(const void *restrict vx, float *restrict y,
+                                                     int64_t n)
+{
+    const block_tq2_0 *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
+        const __m256 d = _mm256_set1_ps(slim_half_to_f32(x[i].d));
+        for (int h = 0; h < 2; h++) {
+            for (int m = 0; m < 32; m += 8) {
+                const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(x[i].qs + 32 * h + m)));
+                for (int k = 0; k < 4; k++)
+                    tq_out8(y + 128 * h + 32 * k + m,
+                            _mm256_and_si256(_mm256_srli_epi32(b, 2 * k), _mm256_set1_epi32(3)), d);
+            }
+        }
+    }
+}
