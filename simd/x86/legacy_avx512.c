@@ -1,0 +1,313 @@
+/*
+ * AVX-512 kernels for the legacy block types; the same scheme as
+ * legacy_avx2.c (read its header comment), one block in two registers.
+ * vpmovdb keeps the low byte of each level, exactly what the reference's
+ * casts keep.
+ */
+#include "simd/kernels.h"
+#include "simd/cpu_internal.h"
+#include "simd/blocks.h"
+#include "simd/ref/half.h"
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <string.h>
+
+#define QK QK_LEGACY
+
+/* ---- quantize helpers ---- */
+
+/* Index of the first of the 32 values v0, v1 equal to m. */
+SLIM_TARGET_AVX512
+static inline int first_equal(__m512 v0, __m512 v1, float m)
+{
+    const __m512 mv = _mm512_set1_ps(m);
+    uint32_t bits = (uint32_t)_mm512_cmp_ps_mask(v0, mv, _CMP_EQ_OQ) |
+                    (uint32_t)_mm512_cmp_ps_mask(v1, mv, _CMP_EQ_OQ) << 16;
+    return __builtin_ctz(bits);
+}
+
+/* Low bytes of the levels trunc((v - sub) * id + off) capped at top:
+ * elements 0..15 in *lo, 16..31 in *hi. */
+SLIM_TARGET_AVX512
+static inline void levels(__m512 v0, __m512 v1, float sub, float id, float off, int top,
+                          __m128i *lo, __m128i *hi)
+{
+    const __m512 subv = _mm512_set1_ps(sub), idv = _mm512_set1_ps(id), offv = _mm512_set1_ps(off);
+    const __m512i topv = _mm512_set1_epi32(top);
+    __m512 t0 = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(v0, subv), idv), offv);
+    __m512 t1 = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(v1, subv), idv), offv);
+    *lo = _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_cvttps_epi32(t0), topv));
+    *hi = _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_cvttps_epi32(t1), topv));
+}
+
+/* Symmetric block (q4_0, q5_0): d = max/-half, levels in [0, 2*half). */
+SLIM_TARGET_AVX512
+static inline float sym_block(const float *x, int half, __m128i *lo, __m128i *hi)
+{
+    __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
+    __m512 a0 = _mm512_abs_ps(v0), a1 = _mm512_abs_ps(v1);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(a0, a1));
+    /* All zero: ggml's scan never updates max from its +0 start. */
+    const float max = amax > 0.0f ? x[first_equal(a0, a1, amax)] : 0.0f;
+    const float d = max / (float)-half;
+    const float id = d ? 1.0f / d : 0.0f;
+    levels(v0, v1, 0.0f, id, (float)half + 0.5f, 2 * half - 1, lo, hi);
+    return d;
+}
+
+/* Asymmetric block (q4_1, q5_1): d = (max-min)/nmax, levels from min. */
+SLIM_TARGET_AVX512
+static inline float asym_block(const float *x, int nmax, int top, float *m_out, __m128i *lo,
+                               __m128i *hi)
+{
+    __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
+    /* The first equal element carries the sign of a zero extreme. */
+    const float min = x[first_equal(v0, v1, _mm512_reduce_min_ps(_mm512_min_ps(v0, v1)))];
+    const float max = x[first_equal(v0, v1, _mm512_reduce_max_ps(_mm512_max_ps(v0, v1)))];
+    const float d = (max - min) / (float)nmax;
+    const float id = d ? 1.0f / d : 0.0f;
+    levels(v0, v1, min, id, 0.5f, top, lo, hi);
+    *m_out = min;
+    return d;
+}
+
+static inline void put_half(uint8_t *p, float f)
+{
+    uint16_t h = slim_f32_to_half(f);
+    memcpy(p, &h, 2);
+}
+
+SLIM_TARGET_AVX512
+static inline void store_nibbles(uint8_t *qs, __m128i lo, __m128i hi)
+{
+    const __m128i lo4 = _mm_set1_epi8(0x0F);
+    __m128i q = _mm_or_si128(_mm_and_si128(lo, lo4), _mm_slli_epi16(_mm_and_si128(hi, lo4), 4));
+    _mm_storeu_si128((__m128i *)qs, q);
+}
+
+/* Bit 4 of element j goes to bit j of qh. */
+SLIM_TARGET_AVX512
+static inline void store_qh(uint8_t *qh, __m128i lo, __m128i hi)
+{
+    const __m128i b4 = _mm_set1_epi8(0x10);
+    uint32_t h = (uint32_t)_mm_test_epi8_mask(lo, b4) | (uint32_t)_mm_test_epi8_mask(hi, b4) << 16;
+    memcpy(qh, &h, 4);
+}
+
+/* ---- quantize kernels ---- */
+
+SLIM_TARGET_AVX512
+void slim_quantize_row_q4_0_avx512(const float *restrict x, void *restrict vy, int64_t n,
+                                   const float *restrict qw)
+{
+    if (qw) {
+        slim_quantize_row_q4_0_ref(x, vy, n, qw);
+        return;
+    }
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_0)) {
+        __m128i lo, hi;
+        put_half(y + offsetof(block_q4_0, d), sym_block(x, 8, &lo, &hi));
+        store_nibbles(y + offsetof(block_q4_0, qs), lo, hi);
+    }
+}
+
+SLIM_TARGET_AVX512
+void slim_quantize_row_q5_0_avx512(const float *restrict x, void *restrict vy, int64_t n,
+                                   const float *restrict qw)
+{
+    if (qw) {
+        slim_quantize_row_q5_0_ref(x, vy, n, qw);
+        return;
+    }
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_0)) {
+        __m128i lo, hi;
+        put_half(y + offsetof(block_q5_0, d), sym_block(x, 16, &lo, &hi));
+        store_qh(y + offsetof(block_q5_0, qh), lo, hi);
+        store_nibbles(y + offsetof(block_q5_0, qs), lo, hi);
+    }
+}
+
+SLIM_TARGET_AVX512
+void slim_quantize_row_q4_1_avx512(const float *restrict x, void *restrict vy, int64_t n,
+                                   const float *restrict qw)
+{
+    if (qw) {
+        slim_quantize_row_q4_1_ref(x, vy, n, qw);
+        return;
+    }
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_1)) {
+        __m128i lo, hi;
+        float m;
+        put_half(y + offsetof(block_q4_1, d), asym_block(x, 15, 15, &m, &lo, &hi));
+        put_half(y + offsetof(block_q4_1, m), m);
+        store_nibbles(y + offsetof(block_q4_1, qs), lo, hi);
+    }
+}
+
+SLIM_TARGET_AVX512
+void slim_quantize_row_q5_1_avx512(const float *restrict x, void *restrict vy, int64_t n,
+                                   const float *restrict qw)
+{
+    if (qw) {
+        slim_quantize_row_q5_1_ref(x, vy, n, qw);
+        return;
+    }
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_1)) {
+        __m128i lo, hi;
+        float m;
+        /* ggml does not cap q5_1 levels; INT32_MAX leaves them alone. */
+        put_half(y + offsetof(block_q5_1, d), asym_block(x, 31, INT32_MAX, &m, &lo, &hi));
+        put_half(y + offsetof(block_q5_1, m), m);
+        store_qh(y + offsetof(block_q5_1, qh), lo, hi);
+        store_nibbles(y + offsetof(block_q5_1, qs), lo, hi);
+    }
+}
+
+/* roundf(v * id) as int32: truncate, then step away from zero when the
+ * dropped fraction is at least one half (t - trunc(t) is exact). */
+SLIM_TARGET_AVX512
+static inline __m512i round_away(__m512 t)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 tr = _mm512_roundscale_ps(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    __mmask16 up = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_sub_ps(t, tr)), _mm512_set1_ps(0.5f),
+                                      _CMP_GE_OQ);
+    __m512 step = _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
+        _mm512_castps_si512(t), _mm512_set1_epi32((int)0x80000000u), _mm512_castps_si512(one),
+        0xEA)); /* (t & sign) | one */
+    return _mm512_cvttps_epi32(_mm512_mask_add_ps(tr, up, tr, step));
+}
+
+SLIM_TARGET_AVX512
+void slim_quantize_row_q8_0_avx512(const float *restrict x, void *restrict vy, int64_t n,
+                                   const float *restrict qw)
+{
+    (void)qw;
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q8_0)) {
+        __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
+        const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+        const float d = amax / 127.0f;
+        const float id = d ? 1.0f / d : 0.0f;
+        put_half(y + offsetof(block_q8_0, d), d);
+        const __m512 idv = _mm512_set1_ps(id);
+        __m128i lo = _mm512_cvtepi32_epi8(round_away(_mm512_mul_ps(v0, idv)));
+        __m128i hi = _mm512_cvtepi32_epi8(round_away(_mm512_mul_ps(v1, idv)));
+        _mm_storeu_si128((__m128i *)(y + offsetof(block_q8_0, qs)), lo);
+        _mm_storeu_si128((__m128i *)(y + offsetof(block_q8_0, qs) + 16), hi);
+    }
+}
+
+/* ---- dequantize ---- */
+
+SLIM_TARGET_AVX512
+static inline __m512 load_half(const uint8_t *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+}
+
+/* y[0..32) = (float)l * d (+ m when add_m) for signed byte levels lo, hi. */
+SLIM_TARGET_AVX512
+static inline void store_scaled(float *y, __m128i lo, __m128i hi, __m512 d, __m512 m, int add_m)
+{
+    __m512 f0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(lo)), d);
+    __m512 f1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(hi)), d);
+    if (add_m) {
+        f0 = _mm512_add_ps(f0, m);
+        f1 = _mm512_add_ps(f1, m);
+    }
+    _mm512_storeu_ps(y, f0);
+    _mm512_storeu_ps(y + 16, f1);
+}
+
+/* Four-bit levels: elements 0..15 from the low nibbles, 16..31 from the high. */
+SLIM_TARGET_AVX512
+static inline void unpack_nibbles(const uint8_t *qs, __m128i *lo, __m128i *hi)
+{
+    const __m128i lo4 = _mm_set1_epi8(0x0F);
+    __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    *lo = _mm_and_si128(q, lo4);
+    *hi = _mm_and_si128(_mm_srli_epi16(q, 4), lo4);
+}
+
+/* Adds bit j of qh as bit 4 of element j. */
+SLIM_TARGET_AVX512
+static inline void add_qh(const uint8_t *qh, __m128i *lo, __m128i *hi)
+{
+    uint32_t h;
+    memcpy(&h, qh, 4);
+    const __m128i b4 = _mm_set1_epi8(0x10);
+    *lo = _mm_or_si128(*lo, _mm_maskz_mov_epi8((__mmask16)h, b4));
+    *hi = _mm_or_si128(*hi, _mm_maskz_mov_epi8((__mmask16)(h >> 16), b4));
+}
+
+SLIM_TARGET_AVX512
+void slim_dequantize_row_q4_0_avx512(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    const __m128i eight = _mm_set1_epi8(8);
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_0), y += QK) {
+        __m128i lo, hi;
+        unpack_nibbles(x + offsetof(block_q4_0, qs), &lo, &hi);
+        store_scaled(y, _mm_sub_epi8(lo, eight), _mm_sub_epi8(hi, eight),
+                     load_half(x + offsetof(block_q4_0, d)), _mm512_setzero_ps(), 0);
+    }
+}
+
+SLIM_TARGET_AVX512
+void slim_dequantize_row_q4_1_avx512(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_1), y += QK) {
+        __m128i lo, hi;
+        unpack_nibbles(x + offsetof(block_q4_1, qs), &lo, &hi);
+        store_scaled(y, lo, hi, load_half(x + offsetof(block_q4_1, d)),
+                     load_half(x + offsetof(block_q4_1, m)), 1);
+    }
+}
+
+SLIM_TARGET_AVX512
+void slim_dequantize_row_q5_0_avx512(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    const __m128i sixteen = _mm_set1_epi8(16);
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_0), y += QK) {
+        __m128i lo, hi;
+        unpack_nibbles(x + offsetof(block_q5_0, qs), &lo, &hi);
+        add_qh(x + offsetof(block_q5_0, qh), &lo, &hi);
+        store_scaled(y, _mm_sub_epi8(lo, sixteen), _mm_sub_epi8(hi, sixteen),
+                     load_half(x + offsetof(block_q5_0, d)), _mm512_setzero_ps(), 0);
+    }
+}
+
+SLIM_TARGET_AVX512
+void slim_dequantize_row_q5_1_avx512(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_1), y += QK) {
+        __m128i lo, hi;
+        unpack_nibbles(x + offsetof(block_q5_1, qs), &lo, &hi);
+        add_qh(x + offsetof(block_q5_1, qh), &lo, &hi);
+        store_scaled(y, lo, hi, load_half(x + offsetof(block_q5_1, d)),
+                     load_half(x + offsetof(block_q5_1, m)), 1);
+    }
+}
+
+SLIM_TARGET_AVX512
+void slim_dequantize_row_q8_0_avx512(const void *restrict vx, float *restrict y, int64_t n)
+{
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q8_0), y += QK) {
+        const uint8_t *qs = x + offsetof(block_q8_0, qs);
+        store_scaled(y, _mm_loadu_si128((const __m128i *)qs),
+                     _mm_loadu_si128((const __m128i *)(qs + 16)),
+                     load_half(x + offsetof(block_q8_0, d)), _mm512_setzero_ps(), 0);
+    }
+}
