@@ -76,13 +76,13 @@ typedef int64_t (*slim_find_nonfinite_fn)(const float *x, int64_t n);
 #define SLIM_NEON_Q_LEGACY(X)
 #define SLIM_NEON_Q_KASYM(X) X(q2_K) X(q4_K) X(q5_K)
 #define SLIM_NEON_Q_KSYM(X) X(q3_K) X(q6_K)
-#define SLIM_NEON_Q_NL(X) X(iq4_nl) X(iq4_xs)
+#define SLIM_NEON_Q_NL(X) X(iq4_nl) X(iq4_xs) X(tq1_0) X(tq2_0) X(mxfp4)
 #define SLIM_NEON_DEQUANTIZE(X) SLIM_NEON_D_PLAIN(X) SLIM_NEON_D_LEGACY(X) SLIM_NEON_D_KASYM(X) SLIM_NEON_D_KSYM(X) SLIM_NEON_D_NL(X)
 #define SLIM_NEON_D_PLAIN(X)
 #define SLIM_NEON_D_LEGACY(X)
 #define SLIM_NEON_D_KASYM(X) X(q2_K) X(q4_K) X(q5_K)
 #define SLIM_NEON_D_KSYM(X) X(q3_K) X(q6_K)
-#define SLIM_NEON_D_NL(X) X(iq4_nl) X(iq4_xs)
+#define SLIM_NEON_D_NL(X) X(iq4_nl) X(iq4_xs) X(tq1_0) X(tq2_0) X(mxfp4)
 
 #define SLIM_DECLARE_QUANTIZE(t, path) \
     void slim_quantize_row_##t##_##path(const float *restrict x, void *restrict y, \

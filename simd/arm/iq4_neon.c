@@ -74,28 +74,14 @@ static inline void vp_store_index(int32_t *out, u32x8 p, u32x8 odd, u32x8 down)
 }
 
 #include "simd/iq4_lanes.h"
-
-/* 32 outputs d * v[code] of one 16-byte block of nibbles. */
-static inline void iq4_dequant32(const uint8_t *qs, float d, float *y)
-{
-    const int8x16_t table = vld1q_s8(slim_iq4_values);
-    const uint8x16_t q = vld1q_u8(qs);
-    const int8x16_t v[2] = { vqtbl1q_s8(table, vandq_u8(q, vdupq_n_u8(0x0f))),
-                             vqtbl1q_s8(table, vshrq_n_u8(q, 4)) };
-    for (int h = 0; h < 2; h++) {
-        const int16x8_t w[2] = { vmovl_s8(vget_low_s8(v[h])), vmovl_s8(vget_high_s8(v[h])) };
-        for (int k = 0; k < 4; k++) {
-            const int16x4_t s = k % 2 ? vget_high_s16(w[k / 2]) : vget_low_s16(w[k / 2]);
-            vst1q_f32(y + 16 * h + 4 * k, vmulq_n_f32(vcvtq_f32_s32(vmovl_s16(s)), d));
-        }
-    }
-}
+#include "simd/arm/nl_neon.h"
 
 void slim_dequantize_row_iq4_nl_neon(const void *restrict vx, float *restrict y, int64_t n)
 {
     const block_iq4_nl *x = vx;
     for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++)
-        iq4_dequant32(x[i].qs, slim_half_to_f32(x[i].d), y + i * SLIM_IQ4_BLOCK);
+        nl_dequant32_neon(slim_iq4_values, x[i].qs, slim_half_to_f32(x[i].d),
+                          y + i * SLIM_IQ4_BLOCK);
 }
 
 void slim_dequantize_row_iq4_xs_neon(const void *restrict vx, float *restrict y, int64_t n)
@@ -106,8 +92,8 @@ void slim_dequantize_row_iq4_xs_neon(const void *restrict vx, float *restrict y,
         for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++) {
             const int ls = ((x[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf)
                          | (((x[i].scales_h >> 2 * ib) & 3) << 4);
-            iq4_dequant32(x[i].qs + ib * SLIM_IQ4_BLOCK / 2, d * (ls - 32),
-                          y + i * QK_K + ib * SLIM_IQ4_BLOCK);
+            nl_dequant32_neon(slim_iq4_values, x[i].qs + ib * SLIM_IQ4_BLOCK / 2, d * (ls - 32),
+                              y + i * QK_K + ib * SLIM_IQ4_BLOCK);
         }
     }
 }
