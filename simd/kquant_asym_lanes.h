@@ -25,6 +25,8 @@
  *   KA_SQRT(v)    lane-wise IEEE square root of a ka_vf
  *   KA_ANY(m)     non-zero if any lane of the ka_vi mask m is set
  *   KA_MINI(a, b), KA_MAXI(a, b)  lane-wise signed min / max of ka_vi
+ *   KA_MINF(a, b), KA_MAXF(a, b)  lane-wise float min / max returning b
+ *                 when a is NaN (x86 minps/maxps; NEON fminnm/fmaxnm)
  *   KA_LOAD_U8(p)     ka_vi of KA_W bytes at p, zero-extended
  *   KA_STORE_U8(p, v) store the low bytes of the KA_W lanes of ka_vi v at p
  */
@@ -117,6 +119,18 @@ KA_INLINE ka_vf ka_level(ka_vf f, int nmax)
 }
 
 /*
+ * The same level from float operations only: for |f| < 2^22 the magic add
+ * leaves round(f) in v - 1.5*2^23 exactly, and a NaN f gives 0 as above
+ * (KA_MAXF returns its second operand for NaN). Callers make sure no |f|
+ * reaches 2^22, where the integer trick produces other values.
+ */
+KA_INLINE ka_vf ka_level_fast(ka_vf f, ka_vf fnmax)
+{
+    const ka_vf magic = ka_splat(12582912.f);
+    return KA_MINF(KA_MAXF((f + magic) - magic, ka_splat(0.f)), fnmax);
+}
+
+/*
  * slim_make_qkx2_quants (qkx3 == false) or slim_make_qkx3_quants (true)
  * with weights, for KA_G sub-blocks of n elements at once: xt[i][k] and
  * wt[i][k] hold element i of the sub-blocks of vector k. Two vectors are
@@ -124,16 +138,21 @@ KA_INLINE ka_vf ka_level(ka_vf f, int nmax)
  * chains; each lane still sums its own elements in order. Returns the
  * levels as floats in lb[i][k], the scales and -mins in scale_out[k] and
  * min_out[k].
+ *
+ * Rather than copying the candidate levels on every improvement, the
+ * search remembers the (iscale, min) that produced the best ones and
+ * recomputes them once at the end: the same operations on the same values.
  */
 KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (*wt)[KA_K],
                          float rmin, float rdelta, int nstep, bool use_mad, bool qkx3,
                          ka_vf (*lb)[KA_K], ka_vf *scale_out, ka_vf *min_out)
 {
-    ka_vf xm[32][KA_K], la[32][KA_K];
-    ka_vf min[KA_K], max[KA_K], min0[KA_K], sum_w[KA_K], sum_x[KA_K];
-    ka_vf range[KA_K], scale[KA_K], best[KA_K];
+    ka_vf la[32][KA_K];
+    ka_vf min[KA_K], max[KA_K], min0[KA_K], xmin[KA_K], sum_w[KA_K], sum_x[KA_K];
+    ka_vf range[KA_K], scale[KA_K], best[KA_K], best_iscale[KA_K], best_xmin[KA_K];
     ka_vi degenerate[KA_K];
-    const ka_vf zero = ka_splat(0.f);
+    const ka_vf zero = ka_splat(0.f), fnmax = ka_splat((float)nmax);
+    const ka_vf exact_limit = ka_splat(4194304.f);   /* 2^22 */
     KA_UNROLL_K
     for (int k = 0; k < KA_K; ++k) {
         min[k] = max[k] = xt[0][k];
@@ -151,20 +170,20 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
     }
     KA_UNROLL_K
     for (int k = 0; k < KA_K; ++k) {
+        xmin[k] = min[k];
         min[k] = ka_sel(min[k] > zero, zero, min[k]);
         /* Lanes with a degenerate range return early in the reference;
          * here they run along and their results are replaced at the end. */
         degenerate[k] = qkx3 ? (max[k] <= min[k]) : (max[k] == min[k]);
         min0[k] = min[k];
         range[k] = max[k] - min[k];
-        const ka_vf iscale = ka_splat((float)nmax) / range[k];
+        const ka_vf iscale = fnmax / range[k];
         scale[k] = ka_splat(1.f) / iscale;
         best[k] = zero;
+        best_iscale[k] = iscale;
+        best_xmin[k] = min[k];
         for (int i = 0; i < n; ++i) {
-            /* The reference's x[i] - min: it changes only when min does. */
-            xm[i][k] = xt[i][k] - min[k];
-            const ka_vf l = ka_level(iscale * xm[i][k], nmax);
-            lb[i][k] = l;
+            const ka_vf l = ka_level(iscale * (xt[i][k] - min[k]), nmax);
             ka_vf diff = scale[k] * l + min[k] - xt[i][k];
             diff = use_mad ? ka_abs(diff) : diff * diff;
             best[k] += wt[i][k] * diff;
@@ -173,20 +192,41 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
     for (int is = 0; is <= nstep; ++is) {
         const ka_vf num = ka_splat(rmin + rdelta * is + nmax);
         ka_vf iscale[KA_K], sum_l[KA_K], sum_l2[KA_K], sum_xl[KA_K];
+        int wide = 0;
         KA_UNROLL_K
         for (int k = 0; k < KA_K; ++k) {
             iscale[k] = num / range[k];
             sum_l[k] = sum_l2[k] = sum_xl[k] = zero;
+            /* Rounding is monotonic, so |x[i] - min| is largest at the
+             * extreme x and |iscale * (x[i] - min)| <= |iscale| * that. */
+            const ka_vf a = ka_abs(max[k] - min[k]), b = ka_abs(xmin[k] - min[k]);
+            const ka_vf bound = ka_abs(iscale[k]) * ka_sel(a > b, a, b);
+            wide |= KA_ANY(bound >= exact_limit);
         }
-        for (int i = 0; i < n; ++i) {
-            KA_UNROLL_K
-            for (int k = 0; k < KA_K; ++k) {
-                const ka_vf l = ka_level(iscale[k] * xm[i][k], nmax);
-                la[i][k] = l;
-                const ka_vf wl = wt[i][k] * l;   /* w*l*l is (w*l)*l in the reference */
-                sum_l[k] += wl;
-                sum_l2[k] += wl * l;
-                sum_xl[k] += wl * xt[i][k];
+        if (!wide) {
+            for (int i = 0; i < n; ++i) {
+                KA_UNROLL_K
+                for (int k = 0; k < KA_K; ++k) {
+                    /* the reference's iscale*(x[i] - min), min current */
+                    const ka_vf l = ka_level_fast(iscale[k] * (xt[i][k] - min[k]), fnmax);
+                    la[i][k] = l;
+                    const ka_vf wl = wt[i][k] * l;   /* w*l*l is (w*l)*l in the reference */
+                    sum_l[k] += wl;
+                    sum_l2[k] += wl * l;
+                    sum_xl[k] += wl * xt[i][k];
+                }
+            }
+        } else {
+            for (int i = 0; i < n; ++i) {
+                KA_UNROLL_K
+                for (int k = 0; k < KA_K; ++k) {
+                    const ka_vf l = ka_level(iscale[k] * (xt[i][k] - min[k]), nmax);
+                    la[i][k] = l;
+                    const ka_vf wl = wt[i][k] * l;
+                    sum_l[k] += wl;
+                    sum_l2[k] += wl * l;
+                    sum_xl[k] += wl * xt[i][k];
+                }
             }
         }
         ka_vf this_scale[KA_K], this_min[KA_K], cur[KA_K];
@@ -221,20 +261,19 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
                 continue;
             best[k] = ka_sel(better, cur[k], best[k]);
             scale[k] = ka_sel(better, this_scale[k], scale[k]);
+            best_iscale[k] = ka_sel(better, iscale[k], best_iscale[k]);
+            best_xmin[k] = ka_sel(better, min[k], best_xmin[k]);
             min[k] = ka_sel(better, this_min[k], min[k]);
             /* Like ggml, later candidates are measured from the new min:
              * (max - min) and x[i] - min use its current value. */
             range[k] = max[k] - min[k];
-            for (int i = 0; i < n; ++i) {
-                lb[i][k] = ka_sel(better, la[i][k], lb[i][k]);
-                xm[i][k] = xt[i][k] - min[k];
-            }
         }
     }
     KA_UNROLL_K
     for (int k = 0; k < KA_K; ++k) {
         for (int i = 0; i < n; ++i)
-            lb[i][k] = ka_sel(degenerate[k], zero, lb[i][k]);
+            lb[i][k] = ka_sel(degenerate[k], zero,
+                              ka_level(best_iscale[k] * (xt[i][k] - best_xmin[k]), nmax));
         scale_out[k] = ka_sel(degenerate[k], zero, scale[k]);
         min_out[k] = -ka_sel(degenerate[k], min0[k], min[k]);
     }

@@ -9,6 +9,8 @@
 #define KA_ANY(m) vmaxvq_u32((uint32x4_t)(m))
 #define KA_MINI(a, b) ((ka_vi)vminq_s32((int32x4_t)(a), (int32x4_t)(b)))
 #define KA_MAXI(a, b) ((ka_vi)vmaxq_s32((int32x4_t)(a), (int32x4_t)(b)))
+#define KA_MINF(a, b) ((ka_vf)vminnmq_f32((float32x4_t)(a), (float32x4_t)(b)))
+#define KA_MAXF(a, b) ((ka_vf)vmaxnmq_f32((float32x4_t)(a), (float32x4_t)(b)))
 #define KA_LOAD_U8(p) ((ka_vi)ka_load_u8_neon(p))
 #define KA_STORE_U8(p, v) ka_store_u8_neon(p, (uint32x4_t)(v))
 

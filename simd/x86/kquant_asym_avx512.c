@@ -10,6 +10,8 @@
 #define KA_ANY(m) _mm512_test_epi32_mask((__m512i)(m), (__m512i)(m))
 #define KA_MINI(a, b) ((ka_vi)_mm512_min_epi32((__m512i)(a), (__m512i)(b)))
 #define KA_MAXI(a, b) ((ka_vi)_mm512_max_epi32((__m512i)(a), (__m512i)(b)))
+#define KA_MINF(a, b) ((ka_vf)_mm512_min_ps((__m512)(a), (__m512)(b)))
+#define KA_MAXF(a, b) ((ka_vf)_mm512_max_ps((__m512)(a), (__m512)(b)))
 #define KA_LOAD_U8(p) ((ka_vi)_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p))))
 #define KA_STORE_U8(p, v) _mm_storeu_si128((__m128i *)(p), _mm512_cvtepi32_epi8((__m512i)(v)))
 #include "simd/kquant_asym_lanes.h"
