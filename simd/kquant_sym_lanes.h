@@ -4,8 +4,10 @@
  * simd/arm/kquant_sym_neon.c after they define the primitives below.
  *
  * Layout: one lane per sub-block. A super-block has 16 sub-blocks of 16
- * values, held as 16 "rows" (value i of every sub-block) of KS_NV vectors
- * of KS_N lanes. Every lane then runs exactly the float operations of
+ * values; KS_G super-blocks are processed together, held as 16 "rows"
+ * (value i of every sub-block) of KS_NVT vectors of KS_N lanes. The
+ * coordinate descent of q3_K is a long dependency chain per lane, so
+ * several independent vectors in flight are what makes it fast. Every lane then runs exactly the float operations of
  * ggml's scalar search for its sub-block, in the same order, so the result
  * is bit-identical; masks and selects replace the scalar branches. What
  * happens once per super-block (scale quantization, packing) is the
@@ -14,6 +16,7 @@
  * The including file defines:
  *   KS_TARGET             attribute for every function (target ISA)
  *   KS_N                  lanes per vector (16 % KS_N == 0)
+ *   KS_G                  super-blocks processed together
  *   KS_TB                 trial scales evaluated together (register budget)
  *   KS_PATH               suffix of the exported kernels (avx2, ...)
  *   KS_PRIM               how primitives are declared (static inline ...)
@@ -28,17 +31,23 @@
  *   ks_gt(a, b)           a > b (false on NaN); ks_ne(a, b): a != b (true on NaN)
  *   ks_sel(m, a, b)       m ? a : b per lane
  *   ks_mand, ks_mor, ks_mandnot(a, b) = a & ~b, ks_mnone(m), ks_mzero()
+ *   ks_q3_K_pack, ks_q6_K_pack  as slim_q3_K_pack / slim_q6_K_pack
  */
 #include <stdint.h>
+#include <string.h>
 
 #include "simd/blocks.h"
 #include "simd/kernels.h"
 #include "simd/ref/kquant_sym.h"
 
-#define KS_NV (16 / KS_N)
+#define KS_NV (16 / KS_N)          /* vectors per super-block */
+#define KS_NVT (KS_G * KS_NV)      /* vectors per group */
+#define KS_SB (16 * KS_G)          /* sub-blocks per group */
 #define KS_FN static inline KS_TARGET __attribute__((always_inline))
+#ifndef KS_CAT
 #define KS_CAT2(a, b) a##_##b
 #define KS_CAT(a, b) KS_CAT2(a, b)
+#endif
 
 /* ggml's GROUP_MAX_EPS: a sub-block below it is all zero. */
 #define KS_GROUP_MAX_EPS 1e-15f
@@ -47,20 +56,20 @@
 #define KS_TRIALS 20
 
 /* t[i][v] lane k = x[16 * (KS_N * v + k) + i]. */
-KS_FN void ks_transpose(const float *restrict x, ks_vf t[16][KS_NV])
+KS_FN void ks_transpose(const float *restrict x, ks_vf t[16][KS_NVT])
 {
-    float buf[16][16];
-    for (int j = 0; j < 16; ++j)
+    float buf[16][KS_SB];
+    for (int j = 0; j < KS_SB; ++j)
         for (int i = 0; i < 16; ++i)
             buf[i][j] = x[16 * j + i];
     for (int i = 0; i < 16; ++i)
-        for (int v = 0; v < KS_NV; ++v)
+        for (int v = 0; v < KS_NVT; ++v)
             t[i][v] = ks_load(&buf[i][KS_N * v]);
 }
 
 /* The value of largest magnitude per lane (the first on ties) and the mask
  * of all-zero lanes. */
-KS_FN ks_vf ks_signed_absmax(const ks_vf xt[16][KS_NV], int v, ks_vm *zero)
+KS_FN ks_vf ks_signed_absmax(const ks_vf xt[16][KS_NVT], int v, ks_vm *zero)
 {
     ks_vf amax = ks_set1(0.f), max = ks_set1(0.f);
     for (int i = 0; i < 16; ++i) {
@@ -84,8 +93,8 @@ KS_FN ks_vf ks_level(ks_vf is, ks_vf x, ks_vf lo, ks_vf hi)
  * scales go to scales[j], the levels (0..2*nmax-1) to lev[i][j]. In every
  * trial |is * x| <= nmax + 1, so rounding in float equals nearest_int.
  */
-KS_FN void ks_qx_search(int nmax, const ks_vf xt[16][KS_NV], const ks_vf wt[16][KS_NV],
-                        float *restrict scales, float lev[16][16])
+KS_FN void ks_qx_search(int nmax, const ks_vf xt[16][KS_NVT], const ks_vf wt[16][KS_NVT],
+                        float *restrict scales, float lev[16][KS_SB])
 {
     float num[KS_TRIALS];
     num[0] = (float)-nmax;
@@ -96,7 +105,7 @@ KS_FN void ks_qx_search(int nmax, const ks_vf xt[16][KS_NV], const ks_vf wt[16][
     const ks_vf lo = ks_set1((float)-nmax), hi = ks_set1((float)(nmax - 1));
     const ks_vf zerov = ks_set1(0.f);
 
-    for (int v = 0; v < KS_NV; ++v) {
+    for (int v = 0; v < KS_NVT; ++v) {
         ks_vm zero;
         const ks_vf max = ks_signed_absmax(xt, v, &zero);
         ks_vf wx[16];
@@ -107,16 +116,20 @@ KS_FN void ks_qx_search(int nmax, const ks_vf xt[16][KS_NV], const ks_vf wt[16][
             iscale[t] = ks_div(ks_set1(num[t]), max);
         /* The sums of all trials first (independent, so they pipeline)... */
         for (int t0 = 0; t0 < KS_TRIALS; t0 += KS_TB) {
+            /* Fully unrolled so the accumulators stay in registers. */
             ks_vf a[KS_TB], b[KS_TB];
+#pragma GCC unroll 16
             for (int k = 0; k < KS_TB; ++k)
                 a[k] = b[k] = zerov;
             for (int i = 0; i < 16; ++i) {
+#pragma GCC unroll 16
                 for (int k = 0; k < KS_TB; ++k) {
                     const ks_vf l = ks_level(iscale[t0 + k], xt[i][v], lo, hi);
                     a[k] = ks_add(a[k], ks_mul(wx[i], l));
                     b[k] = ks_add(b[k], ks_mul(ks_mul(wt[i][v], l), l));
                 }
             }
+#pragma GCC unroll 16
             for (int k = 0; k < KS_TB; ++k) {
                 slx[t0 + k] = a[k];
                 sl2[t0 + k] = b[k];
@@ -144,17 +157,18 @@ KS_FN void ks_qx_search(int nmax, const ks_vf xt[16][KS_NV], const ks_vf wt[16][
 
 /*
  * make_q3_quants(16, 4, x, L, true) for the 16 sub-blocks (weights x^2),
- * outputs as in ks_qx_search. The coordinate descent runs until no lane
- * changed (at most 5 rounds): a lane whose round changed nothing would
- * change nothing in the next one either, so running it on is harmless.
+ * outputs as in ks_qx_search. The coordinate descent runs on a vector until
+ * none of its lanes changed (at most 5 rounds): a lane whose round changed
+ * nothing would change nothing in the next one either, so running it on
+ * is harmless.
  */
-KS_FN void ks_q3_search(const ks_vf xt[16][KS_NV], float *restrict scales, float lev[16][16])
+KS_FN void ks_q3_search(const ks_vf xt[16][KS_NVT], float *restrict scales, float lev[16][KS_SB])
 {
     const ks_vf lo = ks_set1(-4.f), hi = ks_set1(3.f), zerov = ks_set1(0.f);
-    ks_vf w[16][KS_NV], wx[16][KS_NV], L[16][KS_NV];
-    ks_vf sumlx[KS_NV], suml2[KS_NV];
-    ks_vm zero[KS_NV];
-    for (int v = 0; v < KS_NV; ++v) {
+    ks_vf w[16][KS_NVT], wx[16][KS_NVT], L[16][KS_NVT];
+    ks_vf sumlx[KS_NVT], suml2[KS_NVT];
+    ks_vm zero[KS_NVT];
+    for (int v = 0; v < KS_NVT; ++v) {
         const ks_vf max = ks_signed_absmax(xt, v, &zero[v]);
         const ks_vf iscale = ks_div(ks_set1(-4.f), max);
         sumlx[v] = suml2[v] = zerov;
@@ -166,13 +180,18 @@ KS_FN void ks_q3_search(const ks_vf xt[16][KS_NV], float *restrict scales, float
             suml2[v] = ks_add(suml2[v], ks_mul(ks_mul(w[i][v], L[i][v]), L[i][v]));
         }
     }
-    for (int itry = 0; itry < 5; ++itry) {
-        ks_vm changed[KS_NV];
-        for (int v = 0; v < KS_NV; ++v)
-            changed[v] = ks_mzero();
+    /* A vector leaves the loop once a round changed none of its lanes. */
+    int active[KS_NVT], nactive = KS_NVT;
+    for (int v = 0; v < KS_NVT; ++v)
+        active[v] = v;
+    for (int itry = 0; itry < 5 && nactive; ++itry) {
+        ks_vm changed[KS_NVT];
+        for (int a = 0; a < nactive; ++a)
+            changed[a] = ks_mzero();
         for (int i = 0; i < 16; ++i) {
-            /* The KS_NV vectors are independent chains: interleave them. */
-            for (int v = 0; v < KS_NV; ++v) {
+            /* The vectors are independent chains: interleave them. */
+            for (int a = 0; a < nactive; ++a) {
+                const int v = active[a];
                 const ks_vf x = xt[i][v], Li = L[i][v];
                 ks_vf slx = ks_sub(sumlx[v], ks_mul(wx[i][v], Li));
                 ks_vf sl2 = ks_sub(suml2[v], ks_mul(ks_mul(w[i][v], Li), Li));
@@ -187,16 +206,16 @@ KS_FN void ks_q3_search(const ks_vf xt[16][KS_NV], float *restrict scales, float
                 L[i][v] = ks_sel(take, nl, Li);
                 sumlx[v] = ks_sel(take, slx, sumlx[v]);
                 suml2[v] = ks_sel(take, sl2, suml2[v]);
-                changed[v] = ks_mor(changed[v], take);
+                changed[a] = ks_mor(changed[a], take);
             }
         }
-        int any = 0;
-        for (int v = 0; v < KS_NV; ++v)
-            any |= !ks_mnone(ks_mandnot(changed[v], zero[v]));
-        if (!any)
-            break;
+        int kept = 0;
+        for (int a = 0; a < nactive; ++a)
+            if (!ks_mnone(ks_mandnot(changed[a], zero[active[a]])))
+                active[kept++] = active[a];
+        nactive = kept;
     }
-    for (int v = 0; v < KS_NV; ++v) {
+    for (int v = 0; v < KS_NVT; ++v) {
         const ks_vf scale = ks_sel(ks_gt(suml2[v], zerov), ks_div(sumlx[v], suml2[v]), zerov);
         ks_store(scales + KS_N * v, ks_sel(zero[v], zerov, scale));
         for (int i = 0; i < 16; ++i)
@@ -211,7 +230,7 @@ KS_FN void ks_q3_search(const ks_vf xt[16][KS_NV], float *restrict scales, float
  * d == 0. x / d is not bounded here, hence the exact ks_nearest.
  */
 KS_FN void ks_requant(const float *restrict x, float d, int lo, int hi,
-                      const float lev[16][16], int j, int8_t *restrict L)
+                      const float lev[16][KS_SB], int j, int8_t *restrict L)
 {
     if (!d) {
         for (int i = 0; i < 16; ++i)
@@ -225,79 +244,109 @@ KS_FN void ks_requant(const float *restrict x, float d, int lo, int hi,
     }
 }
 
-KS_TARGET static void ks_q6_K_block(block_q6_K *restrict y, const float *restrict x,
-                                    const float *restrict qw)
+/* The importance weights of a group, transposed, or x^2 without them. */
+KS_FN void ks_weights(const ks_vf xt[16][KS_NVT], const float *restrict qw,
+                      ks_vf wt[16][KS_NVT])
 {
-    ks_vf xt[16][KS_NV], wt[16][KS_NV];
-    ks_transpose(x, xt);
     if (qw) {
         ks_transpose(qw, wt);
-    } else {
-        for (int i = 0; i < 16; ++i)
-            for (int v = 0; v < KS_NV; ++v)
-                wt[i][v] = ks_mul(xt[i][v], xt[i][v]);
-    }
-    float scales[16], lev[16][16];
-    ks_qx_search(32, xt, wt, scales, lev);
-    if (!slim_q6_K_set_scales(y, scales))
         return;
-    int8_t L[QK_K];
-    for (int j = 0; j < 16; ++j)
-        ks_requant(x + 16 * j, slim_q6_K_subscale(y, j), -32, 31, lev, j, L + 16 * j);
-    slim_q6_K_pack(y, L);
+    }
+    for (int i = 0; i < 16; ++i)
+        for (int v = 0; v < KS_NVT; ++v)
+            wt[i][v] = ks_mul(xt[i][v], xt[i][v]);
 }
 
-KS_TARGET static void ks_q3_K_block(block_q3_K *restrict y, const float *restrict x,
+/* KS_G super-blocks x[0 .. 256*KS_G) -> y[0 .. KS_G). */
+KS_TARGET static void ks_q6_K_group(block_q6_K *restrict y, const float *restrict x,
                                     const float *restrict qw)
 {
-    ks_vf xt[16][KS_NV];
-    float scales[16], lev[16][16];
+    ks_vf xt[16][KS_NVT], wt[16][KS_NVT];
+    float scales[KS_SB], lev[16][KS_SB];
+    ks_transpose(x, xt);
+    ks_weights(xt, qw, wt);
+    ks_qx_search(32, xt, wt, scales, lev);
+    for (int g = 0; g < KS_G; ++g) {
+        if (!slim_q6_K_set_scales(&y[g], scales + 16 * g))
+            continue;
+        int8_t L[QK_K];
+        for (int j = 0; j < 16; ++j)
+            ks_requant(x + QK_K * g + 16 * j, slim_q6_K_subscale(&y[g], j), -32, 31, lev,
+                       16 * g + j, L + 16 * j);
+        ks_q6_K_pack(&y[g], L);
+    }
+}
+
+KS_TARGET static void ks_q3_K_group(block_q3_K *restrict y, const float *restrict x,
+                                    const float *restrict qw)
+{
+    ks_vf xt[16][KS_NVT];
+    float scales[KS_SB], lev[16][KS_SB];
     ks_transpose(x, xt);
     if (qw) {
         /* ggml's quantize_row_q3_K_impl: w = qw * sqrt(sigma2 + x^2), with
-         * sigma2 from a sequential sum over the super-block. */
-        float sumx2 = 0;
-        for (int j = 0; j < QK_K; ++j)
-            sumx2 += x[j] * x[j];
-        const ks_vf sigma2 = ks_set1(2 * sumx2 / QK_K);
-        ks_vf wt[16][KS_NV];
+         * sigma2 from a sequential sum over each super-block. */
+        float sigma2[KS_G], sw[KS_SB];
+        for (int g = 0; g < KS_G; ++g) {
+            float sumx2 = 0;
+            for (int j = 0; j < QK_K; ++j)
+                sumx2 += x[QK_K * g + j] * x[QK_K * g + j];
+            sigma2[g] = 2 * sumx2 / QK_K;
+        }
+        ks_vf wt[16][KS_NVT];
         ks_transpose(qw, wt);
-        float sw[16];
-        for (int v = 0; v < KS_NV; ++v) {
+        for (int v = 0; v < KS_NVT; ++v) {
+            const ks_vf s2 = ks_set1(sigma2[v / KS_NV]);
             ks_vf s = ks_set1(0.f);
             for (int i = 0; i < 16; ++i) {
                 const ks_vf x2 = ks_mul(xt[i][v], xt[i][v]);
-                wt[i][v] = ks_mul(wt[i][v], ks_sqrt(ks_add(sigma2, x2)));
+                wt[i][v] = ks_mul(wt[i][v], ks_sqrt(ks_add(s2, x2)));
                 s = ks_add(s, wt[i][v]);
             }
             ks_store(sw + KS_N * v, s);
         }
         ks_qx_search(4, xt, wt, scales, lev);
-        slim_q3_K_set_scales_imatrix(y, scales, sw);
+        for (int g = 0; g < KS_G; ++g)
+            slim_q3_K_set_scales_imatrix(&y[g], scales + 16 * g, sw + 16 * g);
     } else {
         ks_q3_search(xt, scales, lev);
-        slim_q3_K_set_scales(y, scales);
+        for (int g = 0; g < KS_G; ++g)
+            slim_q3_K_set_scales(&y[g], scales + 16 * g);
     }
-    int8_t L[QK_K];
-    for (int j = 0; j < 16; ++j)
-        ks_requant(x + 16 * j, slim_q3_K_subscale(y, j), -4, 3, lev, j, L + 16 * j);
-    slim_q3_K_pack(y, L);
+    for (int g = 0; g < KS_G; ++g) {
+        int8_t L[QK_K];
+        for (int j = 0; j < 16; ++j)
+            ks_requant(x + QK_K * g + 16 * j, slim_q3_K_subscale(&y[g], j), -4, 3, lev,
+                       16 * g + j, L + 16 * j);
+        ks_q3_K_pack(&y[g], L);
+    }
 }
 
-KS_TARGET void KS_CAT(slim_quantize_row_q3_K, KS_PATH)(const float *restrict x,
-                                                       void *restrict vy, int64_t n,
-                                                       const float *restrict qw)
-{
-    block_q3_K *y = vy;
-    for (int64_t b = 0; b < n / QK_K; ++b)
-        ks_q3_K_block(&y[b], x + QK_K * b, qw ? qw + QK_K * b : NULL);
-}
+/*
+ * Whole groups in place; a last partial group goes through zero-padded
+ * copies (a zero super-block costs almost nothing and is dropped).
+ */
+#define KS_ROW(t)                                                                        \
+    KS_TARGET void KS_CAT(slim_quantize_row_##t, KS_PATH)(const float *restrict x,        \
+                                                          void *restrict vy, int64_t n,   \
+                                                          const float *restrict qw)       \
+    {                                                                                    \
+        block_##t *y = vy;                                                               \
+        const int64_t nb = n / QK_K;                                                     \
+        int64_t b = 0;                                                                   \
+        for (; b + KS_G <= nb; b += KS_G)                                                \
+            ks_##t##_group(&y[b], x + QK_K * b, qw ? qw + QK_K * b : NULL);              \
+        if (b == nb)                                                                     \
+            return;                                                                      \
+        float xb[QK_K * KS_G] = { 0 }, wb[QK_K * KS_G] = { 0 };                          \
+        block_##t yb[KS_G];                                                              \
+        const size_t rest = (size_t)(nb - b);                                            \
+        memcpy(xb, x + QK_K * b, rest * QK_K * sizeof(float));                           \
+        if (qw)                                                                          \
+            memcpy(wb, qw + QK_K * b, rest * QK_K * sizeof(float));                      \
+        ks_##t##_group(yb, xb, qw ? wb : NULL);                                          \
+        memcpy(&y[b], yb, rest * sizeof(block_##t));                                     \
+    }
 
-KS_TARGET void KS_CAT(slim_quantize_row_q6_K, KS_PATH)(const float *restrict x,
-                                                       void *restrict vy, int64_t n,
-                                                       const float *restrict qw)
-{
-    block_q6_K *y = vy;
-    for (int64_t b = 0; b < n / QK_K; ++b)
-        ks_q6_K_block(&y[b], x + QK_K * b, qw ? qw + QK_K * b : NULL);
-}
+KS_ROW(q3_K)
+KS_ROW(q6_K)

@@ -9,6 +9,7 @@
 #define KS_TARGET
 #define KS_PRIM static inline __attribute__((always_inline))
 #define KS_N 4
+#define KS_G 2
 #define KS_TB 5
 #define KS_PATH neon
 
@@ -53,6 +54,8 @@ KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return vbicq_u32(a, b); }
 KS_PRIM int ks_mnone(ks_vm m) { return vmaxvq_u32(m) == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return vdupq_n_u32(0); }
 
+#define ks_q3_K_pack slim_q3_K_pack
+#define ks_q6_K_pack slim_q6_K_pack
 #include "simd/kquant_sym_lanes.h"
 
 /* y[k] = f * (float)q[k] for 16 levels: ggml's (d * scale) * level. */

@@ -10,6 +10,7 @@
 #define KS_TARGET SLIM_TARGET_AVX2
 #define KS_PRIM static inline SLIM_TARGET_AVX2 __attribute__((always_inline))
 #define KS_N 8
+#define KS_G 4
 #define KS_TB 4
 #define KS_PATH avx2
 
@@ -61,8 +62,6 @@ KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return _mm256_andnot_ps(b, a); }
 KS_PRIM int ks_mnone(ks_vm m) { return _mm256_movemask_ps(m) == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return _mm256_setzero_ps(); }
 
-#include "simd/kquant_sym_lanes.h"
-
 KS_PRIM void ks_deq16(float *y, __m128i q, float f)
 {
     const __m256 vf = _mm256_set1_ps(f);
@@ -71,4 +70,5 @@ KS_PRIM void ks_deq16(float *y, __m128i q, float f)
                                                   _mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)))));
 }
 
-#include "simd/x86/kquant_sym_deq_x86.h"
+#include "simd/x86/kquant_sym_x86.h"
+#include "simd/kquant_sym_lanes.h"

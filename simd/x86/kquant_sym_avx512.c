@@ -11,6 +11,7 @@
 #define KS_TARGET SLIM_TARGET_AVX512
 #define KS_PRIM static inline SLIM_TARGET_AVX512 __attribute__((always_inline))
 #define KS_N 16
+#define KS_G 4
 #define KS_TB 5
 #define KS_PATH avx512
 
@@ -58,12 +59,11 @@ KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return (ks_vm)(a & ~b); }
 KS_PRIM int ks_mnone(ks_vm m) { return m == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return 0; }
 
-#include "simd/kquant_sym_lanes.h"
-
 KS_PRIM void ks_deq16(float *y, __m128i q, float f)
 {
     _mm512_storeu_ps(y, _mm512_mul_ps(_mm512_set1_ps(f),
                                       _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q))));
 }
 
-#include "simd/x86/kquant_sym_deq_x86.h"
+#include "simd/x86/kquant_sym_x86.h"
+#include "simd/kquant_sym_lanes.h"

@@ -1,7 +1,7 @@
 /*
- * q3_K / q6_K dequantizers shared by the AVX2 and AVX-512 files: the level
- * bytes are unpacked 32 at a time with AVX2 byte operations; the includer
- * provides KS_TARGET, KS_PATH, KS_PRIM and
+ * q3_K / q6_K level packing and dequantizers shared by the AVX2 and AVX-512
+ * files: the level bytes are packed / unpacked 32 at a time with AVX2 byte
+ * operations. The includer provides KS_TARGET, KS_PATH, KS_PRIM and
  *   ks_deq16(float *y, __m128i q, float f): y[k] = f * (float)(int8_t)q[k], k < 16
  * Each output is (d * scale) * level, exactly ggml's product.
  */
@@ -9,8 +9,61 @@
 #include <stdint.h>
 
 #include "simd/blocks.h"
+#include "simd/kernels.h"
 #include "simd/ref/half.h"
 #include "simd/ref/kquant_sym.h"
+
+#ifndef KS_CAT
+#define KS_CAT2(a, b) a##_##b
+#define KS_CAT(a, b) KS_CAT2(a, b)
+#endif
+
+KS_PRIM __m256i ks_load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
+
+/* Bytes of a shifted left by s bits (values small enough not to carry). */
+#define KS_SHL8(a, s) _mm256_slli_epi16(a, s)
+
+/* As slim_q3_K_pack (L: 0..7): bit 2 of L[32k + m] -> bit k of hmask[m],
+ * low bits of L[128h + 32g + l] -> bits 2g of qs[32h + l]. */
+KS_PRIM void ks_q3_K_pack(block_q3_K *restrict y, int8_t *restrict L)
+{
+    const __m256i three = _mm256_set1_epi8(3);
+    __m256i hm = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+        __m256i qs = _mm256_setzero_si256();
+        for (int g = 0; g < 4; ++g) {
+            const int k = 4 * h + g;
+            const __m256i l = ks_load32(L + 32 * k);
+            const __m256i high = _mm256_cmpgt_epi8(l, three);
+            hm = _mm256_or_si256(hm, _mm256_and_si256(high, _mm256_set1_epi8((char)(1 << k))));
+            qs = _mm256_or_si256(qs, KS_SHL8(_mm256_and_si256(l, three), 2 * g));
+        }
+        _mm256_storeu_si256((__m256i *)(void *)(y->qs + 32 * h), qs);
+    }
+    _mm256_storeu_si256((__m256i *)(void *)y->hmask, hm);
+}
+
+/* As slim_q6_K_pack (L: 0..63). */
+KS_PRIM void ks_q6_K_pack(block_q6_K *restrict y, const int8_t *restrict L)
+{
+    const __m256i m4 = _mm256_set1_epi8(0xF);
+    for (int h = 0; h < 2; ++h) {
+        __m256i l[4], hi = _mm256_setzero_si256();
+        for (int g = 0; g < 4; ++g) {
+            l[g] = ks_load32(L + 128 * h + 32 * g);
+            /* l >> 4 per byte (l < 64), placed at bits 2g. */
+            const __m256i top = _mm256_and_si256(_mm256_srli_epi16(l[g], 4), m4);
+            hi = _mm256_or_si256(hi, KS_SHL8(top, 2 * g));
+        }
+        const __m256i q0 = _mm256_or_si256(_mm256_and_si256(l[0], m4),
+                                           KS_SHL8(_mm256_and_si256(l[2], m4), 4));
+        const __m256i q1 = _mm256_or_si256(_mm256_and_si256(l[1], m4),
+                                           KS_SHL8(_mm256_and_si256(l[3], m4), 4));
+        _mm256_storeu_si256((__m256i *)(void *)(y->ql + 64 * h), q0);
+        _mm256_storeu_si256((__m256i *)(void *)(y->ql + 64 * h + 32), q1);
+        _mm256_storeu_si256((__m256i *)(void *)(y->qh + 32 * h), hi);
+    }
+}
 
 /* 32 levels: the first 16 scaled by f0, the next 16 by f1. */
 KS_PRIM void ks_deq32(float *y, __m256i q, float f0, float f1)
