@@ -43,25 +43,15 @@ IQ4_FN void vp_store_index(int32_t *out, __m512i p, __mmask16 odd, __mmask16 dow
 }
 
 #include "simd/iq4_lanes.h"
-
-/* 32 outputs d * v[code] of one 16-byte block of nibbles. */
-SLIM_TARGET_AVX512 static inline void iq4_dequant32(const uint8_t *qs, __m512 d, float *y)
-{
-    const __m128i table = _mm_loadu_si128((const __m128i *)slim_iq4_values);
-    const __m128i q = _mm_loadu_si128((const __m128i *)qs);
-    const __m128i lo = _mm_shuffle_epi8(table, _mm_and_si128(q, _mm_set1_epi8(0x0f)));
-    const __m128i hi = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(q, 4),
-                                                             _mm_set1_epi8(0x0f)));
-    _mm512_storeu_ps(y, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(lo))));
-    _mm512_storeu_ps(y + 16, _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(hi))));
-}
+#include "simd/x86/nl_x86.h"
 
 SLIM_TARGET_AVX512 void slim_dequantize_row_iq4_nl_avx512(const void *restrict vx,
                                                           float *restrict y, int64_t n)
 {
     const block_iq4_nl *x = vx;
     for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++)
-        iq4_dequant32(x[i].qs, _mm512_set1_ps(slim_half_to_f32(x[i].d)), y + i * SLIM_IQ4_BLOCK);
+        nl_dequant32_avx512(slim_iq4_values, x[i].qs, _mm512_set1_ps(slim_half_to_f32(x[i].d)),
+                            y + i * SLIM_IQ4_BLOCK);
 }
 
 SLIM_TARGET_AVX512 void slim_dequantize_row_iq4_xs_avx512(const void *restrict vx,
@@ -73,8 +63,8 @@ SLIM_TARGET_AVX512 void slim_dequantize_row_iq4_xs_avx512(const void *restrict v
         for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++) {
             const int ls = ((x[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf)
                          | (((x[i].scales_h >> 2 * ib) & 3) << 4);
-            iq4_dequant32(x[i].qs + ib * SLIM_IQ4_BLOCK / 2, _mm512_set1_ps(d * (ls - 32)),
-                          y + i * QK_K + ib * SLIM_IQ4_BLOCK);
+            nl_dequant32_avx512(slim_iq4_values, x[i].qs + ib * SLIM_IQ4_BLOCK / 2,
+                                _mm512_set1_ps(d * (ls - 32)), y + i * QK_K + ib * SLIM_IQ4_BLOCK);
         }
     }
 }

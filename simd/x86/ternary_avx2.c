@@ -10,7 +10,6 @@
 #include "simd/x86/nl_x86.h"
 
 #include <float.h>
-#include <string.h>
 #include <immintrin.h>
 
 /* max |x[0..256)|; max is exact in any order. */
@@ -33,14 +32,6 @@ SLIM_TARGET_AVX2 static inline __m256i tq_trit8(const float *x, __m256 id)
     const __m256i up = _mm256_castps_si256(_mm256_cmp_ps(v, _mm256_set1_ps(0.5f), _CMP_GE_OQ));
     const __m256i dn = _mm256_castps_si256(_mm256_cmp_ps(v, _mm256_set1_ps(-0.5f), _CMP_LE_OQ));
     return _mm256_add_epi32(_mm256_set1_epi32(1), _mm256_sub_epi32(dn, up));
-}
-
-SLIM_TARGET_AVX2 static inline __m128i tq_trit4(const float *x, __m128 id)
-{
-    const __m128 v = _mm_mul_ps(_mm_loadu_ps(x), id);
-    const __m128i up = _mm_castps_si128(_mm_cmpge_ps(v, _mm_set1_ps(0.5f)));
-    const __m128i dn = _mm_castps_si128(_mm_cmple_ps(v, _mm_set1_ps(-0.5f)));
-    return _mm_add_epi32(_mm_set1_epi32(1), _mm_sub_epi32(dn, up));
 }
 
 /* Base-3 number of 5 trits x[k*stride], k < 5, packed as slim_tq1_pack does;
@@ -72,17 +63,7 @@ SLIM_TARGET_AVX2 void slim_quantize_row_tq1_0_avx2(const float *restrict x, void
             nl_store8_avx2(y[i].qs + m, tq1_pack8(x + m, 32, id));
         for (int m = 0; m < 16; m += 8)
             nl_store8_avx2(y[i].qs + 32 + m, tq1_pack8(x + 160 + m, 16, id));
-        /* qh: 4 trits x[240 + j + 4k], then one more factor 3. */
-        __m128i q = _mm_setzero_si128();
-        for (int k = 0; k < 4; k++)
-            q = _mm_add_epi32(_mm_mullo_epi32(q, _mm_set1_epi32(3)),
-                              tq_trit4(x + 240 + 4 * k, _mm_set1_ps(idf)));
-        q = _mm_mullo_epi32(q, _mm_set1_epi32(3));
-        const __m128 a = _mm_cvtepi32_ps(_mm_add_epi32(_mm_slli_epi32(q, 8), _mm_set1_epi32(242)));
-        q = _mm_cvttps_epi32(_mm_div_ps(a, _mm_set1_ps(243.0f)));
-        q = _mm_shuffle_epi8(q, _mm_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1));
-        const int32_t qh = _mm_cvtsi128_si32(q);
-        memcpy(y[i].qh, &qh, 4);
+        nl_tq1_qh(x + 240, idf, y[i].qh);
     }
 }
 

@@ -1,0 +1,139 @@
+/* TQ1_0 / TQ2_0 kernels for AVX-512; same method as ternary_avx2.c with
+ * 16 weights per vector. */
+#include "simd/kernels.h"
+#include "simd/cpu_internal.h"
+#include "simd/ref/half.h"
+#include "simd/ref/ternary.h"
+#include "simd/x86/nl_x86.h"
+
+#include <float.h>
+#include <immintrin.h>
+
+SLIM_TARGET_AVX512 static inline float tq_amax(const float *x)
+{
+    __m512 m = _mm512_setzero_ps();
+    for (int j = 0; j < QK_K; j += 16)
+        m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + j)));
+    return _mm512_reduce_max_ps(m);
+}
+
+/* lroundf(x*id) + 1 for 16 weights, as int32 0..2. */
+SLIM_TARGET_AVX512 static inline __m512i tq_trit16(const float *x, __m512 id)
+{
+    const __m512 v = _mm512_mul_ps(_mm512_loadu_ps(x), id);
+    const __m512i one = _mm512_set1_epi32(1);
+    __m512i t = _mm512_mask_add_epi32(one, _mm512_cmp_ps_mask(v, _mm512_set1_ps(0.5f), _CMP_GE_OQ),
+                                      one, one);
+    return _mm512_mask_sub_epi32(t, _mm512_cmp_ps_mask(v, _mm512_set1_ps(-0.5f), _CMP_LE_OQ), t, one);
+}
+
+/* 16 bytes ceil(q * 256 / 243), q the base-3 number of the 5 trits
+ * x[k*stride]; the float division truncates exactly (q*256 + 242 < 2^16). */
+SLIM_TARGET_AVX512 static inline void tq1_pack16(uint8_t *dst, const float *x, int stride, __m512 id)
+{
+    __m512i q = _mm512_setzero_si512();
+    for (int k = 0; k < 5; k++)
+        q = _mm512_add_epi32(_mm512_mullo_epi32(q, _mm512_set1_epi32(3)), tq_trit16(x + k * stride, id));
+    const __m512 a = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_slli_epi32(q, 8), _mm512_set1_epi32(242)));
+    q = _mm512_cvttps_epi32(_mm512_div_ps(a, _mm512_set1_ps(243.0f)));
+    _mm_storeu_si128((__m128i *)dst, _mm512_cvtepi32_epi8(q));
+}
+
+SLIM_TARGET_AVX512 void slim_quantize_row_tq1_0_avx512(const float *restrict x, void *restrict vy,
+                                                       int64_t n, const float *restrict qw)
+{
+    (void)qw;
+    block_tq1_0 *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+        const float d = tq_amax(x);
+        const float idf = d ? 1.0f / d : 0.0f;
+        if (!(idf <= FLT_MAX)) {
+            slim_tq1_0_block_ref(x, &y[i]);
+            continue;
+        }
+        const __m512 id = _mm512_set1_ps(idf);
+        y[i].d = slim_f32_to_half(d);
+        tq1_pack16(y[i].qs, x, 32, id);
+        tq1_pack16(y[i].qs + 16, x + 16, 32, id);
+        tq1_pack16(y[i].qs + 32, x + 160, 16, id);
+        nl_tq1_qh(x + 240, idf, y[i].qh);
+    }
+}
+
+SLIM_TARGET_AVX512 void slim_quantize_row_tq2_0_avx512(const float *restrict x, void *restrict vy,
+                                                       int64_t n, const float *restrict qw)
+{
+    (void)qw;
+    block_tq2_0 *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+        const float d = tq_amax(x);
+        const float idf = d ? 1.0f / d : 0.0f;
+        if (!(idf <= FLT_MAX)) {
+            slim_tq2_0_block_ref(x, &y[i]);
+            continue;
+        }
+        const __m512 id = _mm512_set1_ps(idf);
+        y[i].d = slim_f32_to_half(d);
+        /* byte 32h + m: weights 128h + m + 32k in bits 2k. */
+        for (int h = 0; h < 2; h++) {
+            for (int m = 0; m < 32; m += 16) {
+                const float *xb = x + 128 * h + m;
+                __m512i q = tq_trit16(xb, id);
+                for (int k = 1; k < 4; k++)
+                    q = _mm512_or_si512(q, _mm512_slli_epi32(tq_trit16(xb + 32 * k, id), 2 * k));
+                _mm_storeu_si128((__m128i *)(y[i].qs + 32 * h + m), _mm512_cvtepi32_epi8(q));
+            }
+        }
+    }
+}
+
+/* 16 floats (t - 1) * d from int32 trits t. */
+SLIM_TARGET_AVX512 static inline void tq_out16(float *y, __m512i t, __m512 d)
+{
+    _mm512_storeu_ps(y, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(t, _mm512_set1_epi32(1))), d));
+}
+
+SLIM_TARGET_AVX512 void slim_dequantize_row_tq1_0_avx512(const void *restrict vx,
+                                                         float *restrict y, int64_t n)
+{
+    static const int pow3[5] = { 1, 3, 9, 27, 81 };
+    const block_tq1_0 *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
+        const __m512 d = _mm512_set1_ps(slim_half_to_f32(x[i].d));
+        /* 48 bytes as 16-bit lanes: trit k is (uint8)(b * 3^k) * 3 >> 8. */
+        const __m512i b01 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)x[i].qs));
+        const __m256i b2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x[i].qs + 32)));
+        for (int k = 0; k < 5; k++) {
+            __m512i q = _mm512_and_si512(_mm512_mullo_epi16(b01, _mm512_set1_epi16((short)pow3[k])),
+                                         _mm512_set1_epi16(0xff));
+            q = _mm512_srli_epi16(_mm512_mullo_epi16(q, _mm512_set1_epi16(3)), 8);
+            tq_out16(y + 32 * k, _mm512_cvtepi16_epi32(_mm512_castsi512_si256(q)), d);
+            tq_out16(y + 32 * k + 16, _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(q, 1)), d);
+            __m256i r = _mm256_and_si256(_mm256_mullo_epi16(b2, _mm256_set1_epi16((short)pow3[k])),
+                                         _mm256_set1_epi16(0xff));
+            r = _mm256_srli_epi16(_mm256_mullo_epi16(r, _mm256_set1_epi16(3)), 8);
+            tq_out16(y + 160 + 16 * k, _mm512_cvtepi16_epi32(r), d);
+        }
+        const float df = slim_half_to_f32(x[i].d);
+        for (int k = 0; k < 4; k++)
+            for (int j = 0; j < 4; j++)
+                y[240 + 4 * k + j] = (float)(slim_tq1_trit(x[i].qh[j], k) - 1) * df;
+    }
+}
+
+SLIM_TARGET_AVX512 void slim_dequantize_row_tq2_0_avx512(const void *restrict vx,
+                                                         float *restrict y, int64_t n)
+{
+    const block_tq2_0 *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
+        const __m512 d = _mm512_set1_ps(slim_half_to_f32(x[i].d));
+        for (int h = 0; h < 2; h++) {
+            for (int m = 0; m < 32; m += 16) {
+                const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(x[i].qs + 32 * h + m)));
+                for (int k = 0; k < 4; k++)
+                    tq_out16(y + 128 * h + 32 * k + m,
+                             _mm512_and_si512(_mm512_srli_epi32(b, 2 * k), _mm512_set1_epi32(3)), d);
+            }
+        }
+    }
+}
