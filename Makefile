@@ -52,13 +52,16 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TOOL_NAMES := $(patsubst tools/%.c,%,$(wildcard tools/slim-*.c))
 TOOLS := $(TOOL_NAMES:%=$(BINDIR)/%)
 
-# Criterion tests: every tests/test_*.c, plus helpers in tests/util_*.c.
+# Criterion tests: every tests/test_*.c, plus helpers in tests/util_*.c
+# (plain C without Criterion: the kernel checker links them too).
+TEST_UTIL_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/util_*.c))
 TEST_SRCS := $(wildcard tests/test_*.c tests/util_*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/tests/slim-tests
 # Standalone kernel checker (no Criterion): every path against _ref; also
 # cross-built and run under qemu for NEON.
 KCHECK_BIN := $(BUILD)/tests/kernel-check
+KCHECK_OBJS := $(BUILD)/tests/kernel_check.o $(TEST_UTIL_OBJS)
 
 FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
@@ -103,7 +106,7 @@ $(TEST_BIN): $(TEST_OBJS) $(LIB_STATIC)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $(TEST_OBJS) $(LIB_STATIC) -lcriterion $(LDLIBS_FULL)
 
-$(KCHECK_BIN): $(BUILD)/tests/kernel_check.o $(LIB_CORE)
+$(KCHECK_BIN): $(KCHECK_OBJS) $(LIB_CORE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_CORE)
@@ -197,4 +200,4 @@ help:
 .PHONY: all deps demo test test-unit check-neon check-sanitize fuzz-replay fuzz fuzz-afl bench install clean help
 .SECONDARY:
 
--include $(FULL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(FULL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(KCHECK_OBJS:.o=.d)
