@@ -88,9 +88,10 @@ static uint32_t features;
 static slim_path current = SLIM_PATH_SCALAR;
 static slim_error env_status = SLIM_OK;
 
-int slim_path_supported(slim_path path)
+/* Whether features `f` run `path`. Separate from slim_path_supported so that
+ * init() can use it without re-entering pthread_once (which deadlocks). */
+static int path_ok(uint32_t f, slim_path path)
 {
-    uint32_t f = slim_cpu_features();
     switch (path) {
     case SLIM_PATH_SCALAR: return 1;
 #if defined(__x86_64__)
@@ -104,12 +105,17 @@ int slim_path_supported(slim_path path)
     }
 }
 
+int slim_path_supported(slim_path path)
+{
+    return path_ok(slim_cpu_features(), path);
+}
+
 static void init(void)
 {
     features = detect();
     slim_path best = SLIM_PATH_SCALAR;
     for (int p = SLIM_PATH_SCALAR; p < SLIM_PATH_COUNT; p++)
-        if (slim_path_supported((slim_path)p))
+        if (path_ok(features, (slim_path)p))
             best = (slim_path)p; /* paths are ordered narrow to wide per architecture */
     current = best;
     const char *env = getenv("SLIM_CPU");
@@ -118,7 +124,7 @@ static void init(void)
         if (slim_path_from_name(env, &forced) != SLIM_OK) {
             env_status = SLIM_ERR_INVALID_ARG;
             current = SLIM_PATH_SCALAR;
-        } else if (!slim_path_supported(forced)) {
+        } else if (!path_ok(features, forced)) {
             env_status = SLIM_ERR_CPU_UNSUPPORTED;
             current = SLIM_PATH_SCALAR;
         } else {
