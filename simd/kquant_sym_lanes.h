@@ -32,6 +32,7 @@
  *   ks_sel(m, a, b)       m ? a : b per lane
  *   ks_mand, ks_mor, ks_mandnot(a, b) = a & ~b, ks_mnone(m), ks_mzero()
  *   ks_q3_K_pack, ks_q6_K_pack  as slim_q3_K_pack / slim_q6_K_pack
+ *   ks_transpose_rows(x, cols[16])  cols[i] lane k = x[16 * k + i], k < KS_N
  */
 #include <stdint.h>
 #include <string.h>
@@ -55,16 +56,16 @@
  * one padding trial so the count divides into groups of KS_TB. */
 #define KS_TRIALS 20
 
-/* t[i][v] lane k = x[16 * (KS_N * v + k) + i]. */
+/* t[i][v] lane k = x[16 * (KS_N * v + k) + i]: KS_N sub-blocks (rows of
+ * 16 values) at a time through the includer's ks_transpose_rows. */
 KS_FN void ks_transpose(const float *restrict x, ks_vf t[16][KS_NVT])
 {
-    float buf[16][KS_SB];
-    for (int j = 0; j < KS_SB; ++j)
+    for (int v = 0; v < KS_NVT; ++v) {
+        ks_vf cols[16];
+        ks_transpose_rows(x + 16 * KS_N * v, cols);
         for (int i = 0; i < 16; ++i)
-            buf[i][j] = x[16 * j + i];
-    for (int i = 0; i < 16; ++i)
-        for (int v = 0; v < KS_NVT; ++v)
-            t[i][v] = ks_load(&buf[i][KS_N * v]);
+            t[i][v] = cols[i];
+    }
 }
 
 /* The value of largest magnitude per lane (the first on ties) and the mask

@@ -54,6 +54,19 @@ KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return vbicq_u32(a, b); }
 KS_PRIM int ks_mnone(ks_vm m) { return vmaxvq_u32(m) == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return vdupq_n_u32(0); }
 
+/* Four 4 x 4 tiles. */
+KS_PRIM void ks_transpose_rows(const float *x, ks_vf cols[16])
+{
+    for (int c = 0; c < 16; c += 4) {
+        const float32x4x2_t p01 = vtrnq_f32(vld1q_f32(x + c), vld1q_f32(x + 16 + c));
+        const float32x4x2_t p23 = vtrnq_f32(vld1q_f32(x + 32 + c), vld1q_f32(x + 48 + c));
+        cols[c] = vcombine_f32(vget_low_f32(p01.val[0]), vget_low_f32(p23.val[0]));
+        cols[c + 1] = vcombine_f32(vget_low_f32(p01.val[1]), vget_low_f32(p23.val[1]));
+        cols[c + 2] = vcombine_f32(vget_high_f32(p01.val[0]), vget_high_f32(p23.val[0]));
+        cols[c + 3] = vcombine_f32(vget_high_f32(p01.val[1]), vget_high_f32(p23.val[1]));
+    }
+}
+
 #define ks_q3_K_pack slim_q3_K_pack
 #define ks_q6_K_pack slim_q6_K_pack
 #include "simd/kquant_sym_lanes.h"

@@ -71,4 +71,11 @@ KS_PRIM void ks_deq16(float *y, __m128i q, float f)
 }
 
 #include "simd/x86/kquant_sym_x86.h"
+
+KS_PRIM void ks_transpose_rows(const float *x, ks_vf cols[16])
+{
+    ks_tr8x8(x, 16, cols);
+    ks_tr8x8(x + 8, 16, cols + 8);
+}
+
 #include "simd/kquant_sym_lanes.h"

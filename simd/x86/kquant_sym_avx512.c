@@ -66,4 +66,17 @@ KS_PRIM void ks_deq16(float *y, __m128i q, float f)
 }
 
 #include "simd/x86/kquant_sym_x86.h"
+
+/* Four 8 x 8 tiles: rows 0-7 give the low lanes, rows 8-15 the high ones. */
+KS_PRIM void ks_transpose_rows(const float *x, ks_vf cols[16])
+{
+    for (int h = 0; h < 2; ++h) {
+        __m256 lo[8], hi[8];
+        ks_tr8x8(x + 8 * h, 16, lo);
+        ks_tr8x8(x + 128 + 8 * h, 16, hi);
+        for (int c = 0; c < 8; ++c)
+            cols[8 * h + c] = _mm512_insertf32x8(_mm512_castps256_ps512(lo[c]), hi[c], 1);
+    }
+}
+
 #include "simd/kquant_sym_lanes.h"

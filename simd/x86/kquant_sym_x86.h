@@ -18,6 +18,28 @@
 #define KS_CAT(a, b) KS_CAT2(a, b)
 #endif
 
+/* out[c] lane k = x[stride * k + c]: transpose of an 8 x 8 tile. */
+KS_PRIM void ks_tr8x8(const float *x, int stride, __m256 out[8])
+{
+    __m256 r[8], t[8], s[8];
+    for (int k = 0; k < 8; ++k)
+        r[k] = _mm256_loadu_ps(x + stride * k);
+    for (int k = 0; k < 8; k += 2) {
+        t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);     /* c0 c0' c1 c1' | c4 .. */
+        t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]); /* c2 c2' c3 c3' | c6 .. */
+    }
+    for (int k = 0; k < 8; k += 4) {
+        s[k] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(1, 0, 1, 0));     /* c0 | c4 */
+        s[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(3, 2, 3, 2)); /* c1 | c5 */
+        s[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        s[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int c = 0; c < 4; ++c) {
+        out[c] = _mm256_permute2f128_ps(s[c], s[c + 4], 0x20);
+        out[c + 4] = _mm256_permute2f128_ps(s[c], s[c + 4], 0x31);
+    }
+}
+
 KS_PRIM __m256i ks_load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
 
 /* Bytes of a shifted left by s bits (values small enough not to carry). */
