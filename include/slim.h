@@ -721,6 +721,515 @@ SLIM_API slim_error slim_st_writer_finish(slim_st_writer *w);
 /** Drops an unfinished writer and its temporary file. Accepts NULL. */
 SLIM_API void slim_st_writer_abort(slim_st_writer *w);
 
+/* ======================================================================
+ * Quantization error metrics and synthetic test weights
+ * ====================================================================== */
+
+/**
+ * How far an approximation (e.g. dequantized weights) is from a reference.
+ * Zero-initialize it (`slim_error_stats s = {0};`), then call
+ * slim_error_stats_add() once or in chunks; the result fields are up to date
+ * after every call. Sums are kept in double and added in element order, so
+ * the same data in the same chunks gives the same numbers on every machine.
+ * NaN or Inf in either input makes the results NaN or Inf (nothing is
+ * skipped silently).
+ */
+typedef struct slim_error_stats {
+    /* Results. */
+    int64_t count;          /* elements compared */
+    double  rmse;           /* sqrt(mean((approx - ref)^2)) */
+    double  rel_rmse;       /* rmse / sqrt(mean(ref^2)); 0 if both are all zero,
+                               +Inf if only ref is all zero */
+    double  cosine;         /* cosine similarity of ref and approx; 1 if both are
+                               all zero, 0 if exactly one is */
+    double  max_abs_err;    /* largest |approx - ref| */
+    int64_t max_abs_index;  /* element index of the first largest error, counted
+                               over all chunks added (-1 while count is 0) */
+    /* Running sums (read them if useful; do not modify). */
+    double  sum_ref2, sum_approx2, sum_dot, sum_err2;
+} slim_error_stats;
+
+/**
+ * Adds n pairs (ref[i], approx[i]) to `stats`. n may be 0 (pointers may then
+ * be NULL). Returns SLIM_ERR_INVALID_ARG for a NULL stats, NULL arrays with
+ * n > 0 or n < 0. Thread-safe for distinct stats.
+ */
+SLIM_API slim_error slim_error_stats_add(slim_error_stats *stats, const float *ref,
+                                         const float *approx, int64_t n);
+
+/**
+ * Adds the elements summarized by `other` to `into`, as if they had been
+ * added after the elements already in `into` (for chunks processed apart).
+ */
+SLIM_API slim_error slim_error_stats_merge(slim_error_stats *into,
+                                           const slim_error_stats *other);
+
+/**
+ * Fills dst with rows x cols deterministic, weight-like float32 values: per
+ * row a scale around 0.02, near-Gaussian values (tails to about 4.2 sigma),
+ * one column in 64 with 4x the scale (channel outliers) and about one value
+ * in 1024 an outlier of 6 to 16 times the row scale. Row r of the matrix
+ * depends only on (seed, r, cols), so a large matrix can be made in pieces:
+ * `first_row` is the index of dst's first row. Only exact IEEE operations are
+ * used: the values are bit-identical on every platform.
+ * Returns SLIM_ERR_INVALID_ARG (NULL dst with rows > 0, negative counts) or
+ * SLIM_ERR_OVERFLOW.
+ */
+SLIM_API slim_error slim_synth_weights(float *dst, int64_t first_row, int64_t rows,
+                                       int64_t cols, uint64_t seed);
+
+/* ======================================================================
+ * Model files: GGUF and safetensors
+ * ====================================================================== */
+
+/*
+ * Readers map a file read-only (or use a caller's buffer) and validate all of
+ * it before returning a handle: after a successful open every name, shape,
+ * offset and data pointer the handle hands out is in bounds and consistent,
+ * and nothing in the file could have caused an allocation larger than the
+ * file itself. Tensor data is never copied.
+ *
+ * Handles are immutable after open: any number of threads may read one
+ * handle at the same time. Closing must not race with other use.
+ *
+ * Writers stream: they keep the metadata and the tensor table in memory,
+ * never the tensor data, and write to a temporary file in the destination's
+ * directory that is renamed over the destination only by a successful
+ * finish. An aborted, failed or unfinished writer leaves no output behind.
+ * A writer is used by one thread at a time.
+ */
+
+/**
+ * Where and why a file was rejected. Filled by the open and parse functions
+ * on failure (left untouched on success); may be NULL.
+ *  offset: the byte offset in the file of the field that is wrong (for a
+ *          sharded safetensors model: in the file named by `file`).
+ *  reason: a short static English phrase ("duplicate key"), never NULL after
+ *          a failure.
+ *  file:   which file: 0 for a single file; for a sharded safetensors model
+ *          the shard's index (shards sorted by name), -1 for the index.
+ */
+typedef struct slim_parse_error {
+    uint64_t    offset;
+    const char *reason;
+    int         file;
+} slim_parse_error;
+
+/** A string that lives inside a mapped file: not NUL-terminated. */
+typedef struct slim_string {
+    const char *data;
+    size_t      len;
+} slim_string;
+
+/* ---------------------------------------------------------------- GGUF */
+
+/** GGUF metadata value types, numbered as in the file. */
+typedef enum slim_gguf_type {
+    SLIM_GGUF_U8 = 0, SLIM_GGUF_I8 = 1, SLIM_GGUF_U16 = 2, SLIM_GGUF_I16 = 3,
+    SLIM_GGUF_U32 = 4, SLIM_GGUF_I32 = 5, SLIM_GGUF_F32 = 6, SLIM_GGUF_BOOL = 7,
+    SLIM_GGUF_STRING = 8, SLIM_GGUF_ARRAY = 9, SLIM_GGUF_U64 = 10,
+    SLIM_GGUF_I64 = 11, SLIM_GGUF_F64 = 12,
+    SLIM_GGUF_TYPE_COUNT
+} slim_gguf_type;
+
+#define SLIM_GGUF_MAX_DIMS 4
+#define SLIM_GGUF_MAX_NAME 64   /* tensor names are shorter than this */
+#define SLIM_GGUF_DEFAULT_ALIGNMENT 32
+
+/** An open GGUF file (opaque). */
+typedef struct slim_gguf slim_gguf;
+
+/** One metadata entry. Pointers stay valid until the handle is closed. */
+typedef struct slim_gguf_kv {
+    slim_string    key;        /* non-empty, unique in the file */
+    slim_gguf_type type;       /* SLIM_GGUF_ARRAY for arrays */
+    slim_gguf_type elem_type;  /* the element type of an array, else == type */
+    uint64_t       count;      /* number of elements of an array, 1 otherwise */
+    uint64_t       offset;     /* file offset of the entry (its key length) */
+} slim_gguf_kv;
+
+/** One tensor. ne[0] is the innermost (contiguous) dimension, as in ggml. */
+typedef struct slim_gguf_tensor {
+    char        name[SLIM_GGUF_MAX_NAME]; /* NUL-terminated copy */
+    slim_type   type;
+    int         n_dims;                 /* 0..4 as stored; unused ne are 1 */
+    int64_t     ne[SLIM_GGUF_MAX_DIMS];
+    uint64_t    offset;                 /* relative to the data section */
+    uint64_t    size;                   /* bytes */
+    const void *data;                   /* inside the mapping */
+} slim_gguf_tensor;
+
+/**
+ * Opens and validates the GGUF (v2 or v3) file at `path`, mapped read-only.
+ * *out receives the handle (free with slim_gguf_close) or NULL on failure;
+ * `where` (optional) says where and why. Errors: SLIM_ERR_IO, SLIM_ERR_NOMEM,
+ * SLIM_ERR_INVALID_ARG and the parse errors of slim_gguf_parse.
+ */
+SLIM_API slim_error slim_gguf_open(const char *path, slim_gguf **out,
+                                   slim_parse_error *where);
+
+/**
+ * Validates a GGUF image held by the caller. The buffer is not copied and
+ * must stay unchanged and alive until slim_gguf_close. Errors:
+ * SLIM_ERR_BAD_MAGIC, _BAD_VERSION (0, 1, > 3 or big-endian),
+ * _TOO_LARGE (counts that cannot fit the file, > 4 dimensions, names of 64
+ * bytes or more), _TRUNCATED (a field, string, array or tensor data past the
+ * end), _CORRUPT (empty key, bool not 0/1), _DUPLICATE (key or tensor name),
+ * _BAD_TYPE (value type, tensor type, general.alignment not u32),
+ * _UNSUPPORTED (nested arrays), _BAD_ALIGNMENT, _SHAPE (a zero or negative
+ * dimension, ne[0] not a multiple of the block size), _OVERFLOW (element
+ * count or byte size), _BAD_OFFSET (tensor data misaligned or overlapping).
+ */
+SLIM_API slim_error slim_gguf_parse(const void *data, size_t size, slim_gguf **out,
+                                    slim_parse_error *where);
+
+/** Releases the handle and its mapping. Accepts NULL. */
+SLIM_API void slim_gguf_close(slim_gguf *g);
+
+SLIM_API uint32_t slim_gguf_version(const slim_gguf *g);
+SLIM_API uint32_t slim_gguf_alignment(const slim_gguf *g);
+/** File offset of the data section (tensor offsets are relative to it). */
+SLIM_API uint64_t slim_gguf_data_offset(const slim_gguf *g);
+SLIM_API uint64_t slim_gguf_kv_count(const slim_gguf *g);
+/** Entry i (0 <= i < count) or NULL. */
+SLIM_API const slim_gguf_kv *slim_gguf_kv_at(const slim_gguf *g, uint64_t i);
+/** The entry whose key is `key` (NUL-terminated) or NULL. */
+SLIM_API const slim_gguf_kv *slim_gguf_find_kv(const slim_gguf *g, const char *key);
+
+/**
+ * Element `i` of an entry (i = 0 for a scalar), converted:
+ *  _int:   any integer or bool type; SLIM_ERR_OVERFLOW for a u64 > INT64_MAX.
+ *  _uint:  any integer or bool type; SLIM_ERR_OVERFLOW for a negative value.
+ *  _float: F32 or F64.
+ *  _str:   STRING (a view into the file, not NUL-terminated).
+ * SLIM_ERR_BAD_TYPE if the entry's (element) type does not convert,
+ * SLIM_ERR_INVALID_ARG if i is out of range or an argument is NULL.
+ */
+SLIM_API slim_error slim_gguf_kv_int(const slim_gguf *g, const slim_gguf_kv *kv,
+                                     uint64_t i, int64_t *out);
+SLIM_API slim_error slim_gguf_kv_uint(const slim_gguf *g, const slim_gguf_kv *kv,
+                                      uint64_t i, uint64_t *out);
+SLIM_API slim_error slim_gguf_kv_float(const slim_gguf *g, const slim_gguf_kv *kv,
+                                       uint64_t i, double *out);
+SLIM_API slim_error slim_gguf_kv_str(const slim_gguf *g, const slim_gguf_kv *kv,
+                                     uint64_t i, slim_string *out);
+/** The raw little-endian bytes of a scalar or of a numeric array's elements
+ *  (NULL for strings and string arrays). */
+SLIM_API const void *slim_gguf_kv_data(const slim_gguf *g, const slim_gguf_kv *kv);
+
+/** By key: the scalar's value; SLIM_ERR_NOT_FOUND if the key is absent. */
+SLIM_API slim_error slim_gguf_get_int(const slim_gguf *g, const char *key, int64_t *out);
+SLIM_API slim_error slim_gguf_get_uint(const slim_gguf *g, const char *key, uint64_t *out);
+SLIM_API slim_error slim_gguf_get_float(const slim_gguf *g, const char *key, double *out);
+SLIM_API slim_error slim_gguf_get_str(const slim_gguf *g, const char *key, slim_string *out);
+
+SLIM_API uint64_t slim_gguf_tensor_count(const slim_gguf *g);
+/** Tensor i in file order (0 <= i < count) or NULL. */
+SLIM_API const slim_gguf_tensor *slim_gguf_tensor_at(const slim_gguf *g, uint64_t i);
+/** The tensor named `name` or NULL. */
+SLIM_API const slim_gguf_tensor *slim_gguf_find_tensor(const slim_gguf *g, const char *name);
+
+/** Name of a value type ("u32", "string", ...), "?" if unknown. */
+SLIM_API const char *slim_gguf_type_name(slim_gguf_type t);
+
+/** A GGUF v3 writer (opaque). */
+typedef struct slim_gguf_writer slim_gguf_writer;
+
+/**
+ * Starts writing `path` (through a temporary file next to it).
+ * Then: add metadata and declare every tensor, write the data of each
+ * tensor in declaration order with slim_gguf_writer_write (in one or several
+ * calls), and slim_gguf_writer_finish. The header is written when the first
+ * data is written (or at finish); no metadata or tensor may be added after.
+ */
+SLIM_API slim_error slim_gguf_writer_open(const char *path, slim_gguf_writer **out);
+
+/**
+ * Adds a scalar entry. `value` points to the C type of `type` (uint8_t ...
+ * double; bool as uint8_t 0/1; STRING: a slim_string). A key that is empty
+ * or already added is SLIM_ERR_INVALID_ARG / SLIM_ERR_DUPLICATE.
+ * general.alignment must be a U32 power of two; it sets the alignment.
+ */
+SLIM_API slim_error slim_gguf_writer_add_kv(slim_gguf_writer *w, const char *key,
+                                            slim_gguf_type type, const void *value);
+/** Adds an array: `count` elements of `elem_type` at `values` (slim_string
+ *  elements for strings). Nested arrays are SLIM_ERR_UNSUPPORTED. */
+SLIM_API slim_error slim_gguf_writer_add_array(slim_gguf_writer *w, const char *key,
+                                               slim_gguf_type elem_type,
+                                               const void *values, uint64_t count);
+/** Copies an entry of an open reader (for rewriting a file). */
+SLIM_API slim_error slim_gguf_writer_copy_kv(slim_gguf_writer *w, const slim_gguf *g,
+                                             const slim_gguf_kv *kv);
+/** Declares a tensor; n_dims 1..4, ne[0] innermost. Validated like the
+ *  reader validates (name < 64 bytes, unique, shape, block multiple). */
+SLIM_API slim_error slim_gguf_writer_add_tensor(slim_gguf_writer *w, const char *name,
+                                                slim_type type, int n_dims,
+                                                const int64_t *ne);
+/** Appends tensor data; a call may span tensors. Padding is added itself.
+ *  SLIM_ERR_INVALID_ARG if more bytes come than were declared. */
+SLIM_API slim_error slim_gguf_writer_write(slim_gguf_writer *w, const void *data, size_t size);
+/** Completes the file and renames it into place; SLIM_ERR_INVALID_ARG if
+ *  declared data is missing. The writer is freed in every case. */
+SLIM_API slim_error slim_gguf_writer_finish(slim_gguf_writer *w);
+/** Drops an unfinished writer and its temporary file. Accepts NULL. */
+SLIM_API void slim_gguf_writer_abort(slim_gguf_writer *w);
+
+/* --------------------------------------------------------- safetensors */
+
+/** safetensors dtypes slim reads and writes. */
+typedef enum slim_dtype {
+    SLIM_DTYPE_BOOL = 0, SLIM_DTYPE_U8, SLIM_DTYPE_I8, SLIM_DTYPE_U16,
+    SLIM_DTYPE_I16, SLIM_DTYPE_F16, SLIM_DTYPE_BF16, SLIM_DTYPE_U32,
+    SLIM_DTYPE_I32, SLIM_DTYPE_F32, SLIM_DTYPE_U64, SLIM_DTYPE_I64,
+    SLIM_DTYPE_F64, SLIM_DTYPE_F8_E4M3, SLIM_DTYPE_F8_E5M2,
+    SLIM_DTYPE_COUNT
+} slim_dtype;
+
+/** "F32", "BF16", ... or NULL if unknown. */
+SLIM_API const char *slim_dtype_name(slim_dtype d);
+/** Bytes per element, 0 if unknown. */
+SLIM_API size_t slim_dtype_size(slim_dtype d);
+/** Exact, case-sensitive name lookup; SLIM_ERR_BAD_TYPE if unknown. */
+SLIM_API slim_error slim_dtype_from_name(const char *name, slim_dtype *out);
+
+#define SLIM_SAFETENSORS_MAX_HEADER 100000000u
+
+/** An open safetensors file or sharded model (opaque). */
+typedef struct slim_safetensors slim_safetensors;
+
+/** One tensor. shape is in file (row-major, outermost first) order. */
+typedef struct slim_st_tensor {
+    const char    *name;    /* NUL-terminated, owned by the handle */
+    slim_dtype     dtype;
+    int            n_dims;  /* 0 for a scalar */
+    const int64_t *shape;   /* n_dims values, owned by the handle */
+    uint64_t       begin;   /* data_offsets, relative to its file's data */
+    uint64_t       end;
+    uint64_t       size;    /* end - begin */
+    int            file;    /* shard index (0 for a single file) */
+    const void    *data;    /* inside the mapping */
+} slim_st_tensor;
+
+/**
+ * Opens and validates a safetensors model, mapped read-only: `path` is a
+ * .safetensors file, a model.safetensors.index.json (sharded), or a folder
+ * holding one of them (the index wins). Shard file names in an index must
+ * be plain names in the index's folder. Every shard is validated, and the
+ * index and the shards must agree exactly (SLIM_ERR_NOT_FOUND for a listed
+ * tensor a shard lacks, SLIM_ERR_CORRUPT for one it holds unlisted,
+ * SLIM_ERR_DUPLICATE for a name in two shards).
+ */
+SLIM_API slim_error slim_st_open(const char *path, slim_safetensors **out,
+                                 slim_parse_error *where);
+
+/**
+ * Validates one safetensors image held by the caller (not copied; it must
+ * outlive the handle), exactly as the reference library does:
+ * SLIM_ERR_TRUNCATED (under 8 bytes, header or data past the end),
+ * _TOO_LARGE (header over 100,000,000 bytes), _BAD_JSON (not a JSON object
+ * starting with '{', wrong field shapes, __metadata__ values not strings),
+ * _BAD_UTF8, _DUPLICATE (a key twice), _BAD_TYPE (unknown dtype),
+ * _OVERFLOW (shape product times dtype size), _SHAPE (byte length differs
+ * from the shape), _BAD_OFFSET (a gap or an overlap: tensors must tile the
+ * data region from 0), _CORRUPT (bytes after the last tensor).
+ */
+SLIM_API slim_error slim_st_parse(const void *data, size_t size, slim_safetensors **out,
+                                  slim_parse_error *where);
+
+/** Releases the handle and its mappings. Accepts NULL. */
+SLIM_API void slim_st_close(slim_safetensors *st);
+
+/** Number of files (1, or the number of shards). */
+SLIM_API int slim_st_file_count(const slim_safetensors *st);
+SLIM_API uint64_t slim_st_tensor_count(const slim_safetensors *st);
+/** Tensor i, ordered by file then data offset; NULL if out of range. */
+SLIM_API const slim_st_tensor *slim_st_tensor_at(const slim_safetensors *st, uint64_t i);
+SLIM_API const slim_st_tensor *slim_st_find_tensor(const slim_safetensors *st,
+                                                   const char *name);
+/** `__metadata__` entries (of the first file for sharded models). */
+SLIM_API uint64_t slim_st_metadata_count(const slim_safetensors *st);
+/** Entry i as NUL-terminated strings owned by the handle. */
+SLIM_API slim_error slim_st_metadata_at(const slim_safetensors *st, uint64_t i,
+                                        const char **key, const char **value);
+/** The value of metadata `key` or NULL. */
+SLIM_API const char *slim_st_metadata_get(const slim_safetensors *st, const char *key);
+
+/** A safetensors writer (opaque). */
+typedef struct slim_st_writer slim_st_writer;
+
+/** Starts writing `path` (through a temporary file); then add metadata and
+ *  tensors, write each tensor's data in declaration order, and finish. */
+SLIM_API slim_error slim_st_writer_open(const char *path, slim_st_writer **out);
+/** Adds a `__metadata__` string entry (unique key). */
+SLIM_API slim_error slim_st_writer_add_metadata(slim_st_writer *w, const char *key,
+                                                const char *value);
+/** Declares a tensor (unique, non-empty name; shape outermost first). */
+SLIM_API slim_error slim_st_writer_add_tensor(slim_st_writer *w, const char *name,
+                                              slim_dtype dtype, int n_dims,
+                                              const int64_t *shape);
+/** Appends tensor data in declaration order; a call may span tensors. */
+SLIM_API slim_error slim_st_writer_write(slim_st_writer *w, const void *data, size_t size);
+/** Completes and renames the file; the writer is freed in every case. */
+SLIM_API slim_error slim_st_writer_finish(slim_st_writer *w);
+/** Drops an unfinished writer and its temporary file. Accepts NULL. */
+SLIM_API void slim_st_writer_abort(slim_st_writer *w);
+
+/* ======================================================================
+ * Tokenizers
+ * ====================================================================== */
+
+/**
+ * A byte-level BPE tokenizer that gives exactly the ids of OpenAI's tiktoken.
+ * Opaque; made by slim_tokenizer_builtin() or slim_tokenizer_load_tiktoken(),
+ * released by slim_tokenizer_free(). Once made it is read-only: any number of
+ * threads may encode, decode and count with one tokenizer at the same time.
+ */
+typedef struct slim_tokenizer slim_tokenizer;
+
+/** What encoding does with text that spells a special token. */
+typedef enum slim_special_mode {
+    /* The default, safe for untrusted text: special-token text is ordinary
+     * text and encodes like any other (tiktoken's encode_ordinary). */
+    SLIM_SPECIAL_AS_TEXT  = 0,
+    /* Special-token text becomes the special token's id (tiktoken's
+     * allowed_special="all"). */
+    SLIM_SPECIAL_ALLOW    = 1,
+    /* Special-token text is an error: SLIM_ERR_SPECIAL_TOKEN, with the token
+     * and its byte offset in slim_tok_where (tiktoken's default). */
+    SLIM_SPECIAL_DISALLOW = 2
+} slim_special_mode;
+
+/** A special token given to slim_tokenizer_load_tiktoken(). */
+typedef struct slim_special_token {
+    const char *text;   /* NUL-terminated, non-empty */
+    uint32_t    id;     /* must not be a rank of the vocabulary */
+} slim_special_token;
+
+/**
+ * Where a tokenizer call failed. Filled only on failure; every field not
+ * relevant to the error is 0 (token: -1).
+ *  - loading a rank file: line (1-based) and offset (byte offset in the file)
+ *    of the bad line; SLIM_ERR_CORRUPT from a bad pattern: offset in the
+ *    pattern;
+ *  - encoding: offset of the invalid UTF-8 byte (SLIM_ERR_BAD_UTF8) or of the
+ *    special token (SLIM_ERR_SPECIAL_TOKEN, token = its id);
+ *  - decoding: index of the unknown id in the input, token = the id.
+ */
+typedef struct slim_tok_where {
+    size_t  offset;
+    size_t  line;
+    size_t  index;
+    int64_t token;
+} slim_tok_where;
+
+/**
+ * Makes a built-in tokenizer, compiled into the library (no file access):
+ * "o200k_base", "cl100k_base", "p50k_base", "p50k_edit", "r50k_base" or its
+ * alias "gpt2", with tiktoken's split pattern and special tokens.
+ * Returns SLIM_ERR_NOT_FOUND for another name, SLIM_ERR_NOMEM,
+ * SLIM_ERR_COMPRESSION. *out is owned by the caller (slim_tokenizer_free).
+ */
+SLIM_API slim_error slim_tokenizer_builtin(const char *name, slim_tokenizer **out);
+
+/**
+ * The names slim_tokenizer_builtin() accepts, NULL-terminated (static).
+ */
+SLIM_API const char *const *slim_tokenizer_builtin_names(void);
+
+/**
+ * Loads a tiktoken rank file (`base64(token) rank` per line) from `path`,
+ * with the split `pattern` (PCRE2 syntax; tiktoken's Rust-regex patterns
+ * work unchanged) and `n_specials` special tokens (may be 0 and NULL).
+ * A pattern equal to a built-in one uses its hand-written splitter.
+ * Errors: SLIM_ERR_IO, SLIM_ERR_CORRUPT (bad line or pattern: see where),
+ * SLIM_ERR_DUPLICATE (a rank, token or special given twice), SLIM_ERR_TOO_LARGE
+ * (a token over 255 bytes or a rank of 2^24 or more), SLIM_ERR_INVALID_ARG,
+ * SLIM_ERR_NOMEM. `where` may be NULL.
+ */
+SLIM_API slim_error slim_tokenizer_load_tiktoken(const char *path, const char *pattern,
+                                                 const slim_special_token *specials,
+                                                 size_t n_specials, slim_tokenizer **out,
+                                                 slim_tok_where *where);
+
+/** The same from a rank file already in memory (`size` bytes, not modified). */
+SLIM_API slim_error slim_tokenizer_from_tiktoken(const void *data, size_t size,
+                                                 const char *pattern,
+                                                 const slim_special_token *specials,
+                                                 size_t n_specials, slim_tokenizer **out,
+                                                 slim_tok_where *where);
+
+/** Releases a tokenizer; NULL is allowed. Not while other threads use it. */
+SLIM_API void slim_tokenizer_free(slim_tokenizer *tok);
+
+/**
+ * Encodes `len` bytes of UTF-8 `text` into token ids.
+ *
+ * ids, cap: the caller's buffer of `cap` ids (ids may be NULL if cap is 0).
+ * n_ids:    receives the number of ids of the whole encoding. If it exceeds
+ *           cap, the first cap ids are written and SLIM_ERR_BUFFER_TOO_SMALL
+ *           is returned: call again with *n_ids ids of room.
+ * where:    optional, see slim_tok_where.
+ *
+ * Returns SLIM_OK, SLIM_ERR_BUFFER_TOO_SMALL, SLIM_ERR_BAD_UTF8 (text is not
+ * valid UTF-8; tiktoken only takes valid strings), SLIM_ERR_SPECIAL_TOKEN
+ * (mode SLIM_SPECIAL_DISALLOW), SLIM_ERR_NOT_FOUND (a byte the vocabulary
+ * lacks: only possible with a loaded rank file), SLIM_ERR_NOMEM,
+ * SLIM_ERR_INVALID_ARG. Thread-safe; allocates only scratch per call.
+ */
+SLIM_API slim_error slim_tokenizer_encode(const slim_tokenizer *tok, const char *text,
+                                          size_t len, slim_special_mode mode,
+                                          uint32_t *ids, size_t cap, size_t *n_ids,
+                                          slim_tok_where *where);
+
+/** Like slim_tokenizer_encode() but only counts the ids (into *n_ids). */
+SLIM_API slim_error slim_tokenizer_count(const slim_tokenizer *tok, const char *text,
+                                         size_t len, slim_special_mode mode,
+                                         size_t *n_ids, slim_tok_where *where);
+
+/**
+ * Decodes `n` ids into their bytes (special tokens give their text) into
+ * `out` (`cap` bytes; may be NULL if cap is 0). *n_bytes receives the size of
+ * the whole decoding; if it exceeds cap, the first cap bytes are written and
+ * SLIM_ERR_BUFFER_TOO_SMALL is returned. The bytes are exactly tiktoken's
+ * decode_bytes: they may be invalid UTF-8 when a sequence is cut inside a
+ * character. An id that is neither a rank nor a special is SLIM_ERR_NOT_FOUND
+ * (where->index, where->token). Not NUL-terminated. Thread-safe.
+ */
+SLIM_API slim_error slim_tokenizer_decode(const slim_tokenizer *tok, const uint32_t *ids,
+                                          size_t n, char *out, size_t cap, size_t *n_bytes,
+                                          slim_tok_where *where);
+
+/** The bytes of one id (a rank or a special), or NULL if unknown; *len set. */
+SLIM_API const char *slim_tokenizer_token(const slim_tokenizer *tok, uint32_t id,
+                                          size_t *len);
+
+/** One past the largest id (ranks and specials): e.g. 200019 for o200k_base. */
+SLIM_API size_t slim_tokenizer_vocab_size(const slim_tokenizer *tok);
+
+/** Descriptive information about a tokenizer (pointers owned by it). */
+typedef struct slim_tokenizer_info {
+    const char *name;       /* built-in name, or the rank file's path */
+    const char *kind;       /* "tiktoken" */
+    const char *pattern;    /* the split pattern */
+    const char *pretok;     /* "o200k", "cl100k", "gpt2" (hand-written) or "pcre2" */
+    size_t      n_ranks;    /* tokens of the BPE vocabulary */
+    size_t      n_specials;
+    size_t      vocab_size; /* as slim_tokenizer_vocab_size() */
+} slim_tokenizer_info;
+
+SLIM_API void slim_tokenizer_get_info(const slim_tokenizer *tok, slim_tokenizer_info *info);
+
+/** Special token i (0 <= i < n_specials): its text and id. */
+SLIM_API slim_error slim_tokenizer_special(const slim_tokenizer *tok, size_t i,
+                                           const char **text, uint32_t *id);
+
+/**
+ * Testing and benchmarking: forces the generic PCRE2 splitter (use_fast = 0)
+ * or the hand-written one when the pattern has one (1, the default). The ids
+ * are the same either way. Not thread-safe with concurrent encodes.
+ */
+SLIM_API void slim_tokenizer_set_fast_split(slim_tokenizer *tok, int use_fast);
+
 #ifdef __cplusplus
 }
 #endif
