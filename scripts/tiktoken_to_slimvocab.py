@@ -4,9 +4,10 @@
 Why: parsing 200k base64 lines costs more than the whole start-up budget
 (20 ms for o200k), so the built-in vocabularies are stored pre-decoded.
 
-Output (before zstd): the 8-byte magic "SLIMVOC1", the number of rank slots N
-as a little-endian uint32, then for rank 0..N-1 one length byte followed by
-that many token bytes. A length of 0 marks a rank that the file skips.
+Output (before zstd): the 8-byte magic "SLIMVOC2", the number of rank slots N
+as a little-endian uint32, N length bytes (rank 0..N-1; 0 marks a rank the
+file skips), then all token bytes in rank order. Lengths first lets the loader
+decompress the token bytes straight into their final array.
 Usage: tiktoken_to_slimvocab.py IN.tiktoken OUT.bin   (then: zstd -19 OUT.bin)
 """
 import base64
@@ -24,13 +25,14 @@ def main():
             tok, rank = line.split()
             ranks[int(rank)] = base64.b64decode(tok, validate=True)
     n = max(ranks) + 1
-    out = bytearray(b"SLIMVOC1" + struct.pack("<I", n))
+    out = bytearray(b"SLIMVOC2" + struct.pack("<I", n))
     for r in range(n):
         t = ranks.get(r, b"")
         if not 0 < len(t) < 256 and r in ranks:
             sys.exit(f"rank {r}: token length {len(t)} out of range")
         out.append(len(t))
-        out += t
+    for r in range(n):
+        out += ranks.get(r, b"")
     with open(dst, "wb") as f:
         f.write(out)
 

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <zstd.h>
-
 #include "tok/tokenizer.h"
 
 extern const unsigned char slim_vocab_r50k_base[], slim_vocab_r50k_base_end[];
@@ -108,21 +106,8 @@ slim_error slim_tokenizer_builtin(const char *name, slim_tokenizer **out)
     if (!b)
         return SLIM_ERR_NOT_FOUND;
 
-    size_t csize = (size_t)(b->end - b->data);
-    unsigned long long raw = ZSTD_getFrameContentSize(b->data, csize);
-    if (raw == ZSTD_CONTENTSIZE_UNKNOWN || raw == ZSTD_CONTENTSIZE_ERROR || raw > (64u << 20))
-        return SLIM_ERR_COMPRESSION;
-    uint8_t *buf = malloc(raw ? (size_t)raw : 1);
-    if (!buf)
-        return SLIM_ERR_NOMEM;
-    size_t got = ZSTD_decompress(buf, (size_t)raw, b->data, csize);
-    if (ZSTD_isError(got) || got != raw) {
-        free(buf);
-        return SLIM_ERR_COMPRESSION;
-    }
     slim_vocab v;
-    slim_error err = slim_vocab_from_slimvoc(&v, buf, (size_t)raw);
-    free(buf);
+    slim_error err = slim_vocab_from_slimvoc_zst(&v, b->data, (size_t)(b->end - b->data));
     if (err != SLIM_OK)
         return err;
     return slim_tokenizer_make(b->name, &v, b->pattern, b->specials, b->n_specials, out, NULL);

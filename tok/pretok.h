@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 
 #include "slim.h"
 
@@ -28,7 +29,9 @@ typedef enum slim_pretok_kind {
 
 typedef struct slim_pretok {
     slim_pretok_kind kind; /* the splitter used for encoding */
-    void *re;              /* pcre2_code *, always compiled (tests compare with it) */
+    void *re;              /* pcre2_code *, always compiled (validates the pattern) */
+    int jitted;            /* JIT compiled (done at first PCRE2 use, under lock) */
+    pthread_mutex_t lock;
 } slim_pretok;
 
 /* Per-call (per-thread) matching state for the PCRE2 path. */

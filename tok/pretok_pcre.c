@@ -1,6 +1,8 @@
 /* The generic PCRE2 pre-tokenizer (see pretok.h). */
 #include "tok/pretok.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -10,8 +12,65 @@ void slim_pretok_free(slim_pretok *pt)
 {
     if (!pt)
         return;
+    if (pt->re)
+        pthread_mutex_destroy(&pt->lock);
     pcre2_code_free(pt->re);
     pt->re = NULL;
+}
+
+/* Unicode White_Space, which is what \s means in Rust's regex (tiktoken).
+ * PCRE2's \s also matches U+180E (a space before Unicode 6.3). */
+#define WHITE_SPACE "\\t-\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}" \
+                    "\\x{202F}\\x{205F}\\x{3000}"
+
+/* Rewrites \s and \S (outside character classes) and \s (inside them) to
+ * the White_Space set, so PCRE2 splits exactly as the reference does. Other
+ * text is copied unchanged. Returns a malloc'd string or NULL. */
+static char *rewrite_spaces(const char *p)
+{
+    size_t n = strlen(p), extra = 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (p[i] == '\\') {
+            extra += sizeof WHITE_SPACE + 4;
+            i++;
+        }
+    char *out = malloc(n + extra + 1), *o = out;
+    if (!out)
+        return NULL;
+    int in_class = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (c == '\\' && i + 1 < n) {
+            char d = p[i + 1];
+            i++;
+            if (d == 's' && in_class) {
+                o += sprintf(o, "%s", WHITE_SPACE);
+            } else if (d == 's') {
+                o += sprintf(o, "[%s]", WHITE_SPACE);
+            } else if (d == 'S' && !in_class) {
+                o += sprintf(o, "[^%s]", WHITE_SPACE);
+            } else {
+                *o++ = c;
+                *o++ = d;
+            }
+            continue;
+        }
+        if (c == '[' && !in_class) {
+            in_class = 1;
+            *o++ = c;
+            /* A ']' right after '[' or '[^' is a literal. */
+            if (i + 1 < n && p[i + 1] == '^')
+                *o++ = p[++i];
+            if (i + 1 < n && p[i + 1] == ']')
+                *o++ = p[++i];
+            continue;
+        }
+        if (c == ']' && in_class)
+            in_class = 0;
+        *o++ = c;
+    }
+    *o = 0;
+    return out;
 }
 
 slim_error slim_pretok_init(slim_pretok *pt, const char *pattern, int use_fast,
@@ -22,19 +81,26 @@ slim_error slim_pretok_init(slim_pretok *pt, const char *pattern, int use_fast,
         return SLIM_ERR_INVALID_ARG;
     int errcode;
     PCRE2_SIZE erroff = 0;
+    char *rewritten = rewrite_spaces(pattern);
+    if (!rewritten)
+        return SLIM_ERR_NOMEM;
     /* DOLLAR_ENDONLY: `$` is the end of the text only, as in Rust's regex
      * (tiktoken) where it does not match before a final newline. */
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)rewritten, PCRE2_ZERO_TERMINATED,
                                    PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY,
                                    &errcode, &erroff, NULL);
+    free(rewritten);
+    /* Failing that (a construct the rewrite does not understand, or an
+     * invalid pattern), compile the caller's text: errors point into it. */
+    if (!re)
+        re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                           PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &errcode, &erroff, NULL);
     if (!re) {
         if (err_offset)
             *err_offset = erroff;
         return SLIM_ERR_CORRUPT;
     }
-    /* JIT is an optimisation: without it (unsupported CPU, no executable
-     * memory) the interpreter gives the same matches. */
-    (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    pthread_mutex_init(&pt->lock, NULL);
     pt->re = re;
     pt->kind = use_fast ? slim_pretok_known(pattern) : SLIM_PRETOK_REGEX;
     return SLIM_OK;
@@ -43,6 +109,19 @@ slim_error slim_pretok_init(slim_pretok *pt, const char *pattern, int use_fast,
 slim_error slim_pretok_state_init(const slim_pretok *pt, slim_pretok_state *st)
 {
     memset(st, 0, sizeof *st);
+    /* JIT compiling costs about as much as building a vocabulary's hash, and
+     * tokenizers with a hand-written splitter never need it: do it at the
+     * first PCRE2 use. JIT is an optimisation: without it (unsupported CPU, no
+     * executable memory) the interpreter gives the same matches. */
+    slim_pretok *mut = (slim_pretok *)pt;
+    if (!__atomic_load_n(&pt->jitted, __ATOMIC_ACQUIRE)) {
+        pthread_mutex_lock(&mut->lock);
+        if (!pt->jitted) {
+            (void)pcre2_jit_compile(pt->re, PCRE2_JIT_COMPLETE);
+            __atomic_store_n(&mut->jitted, 1, __ATOMIC_RELEASE);
+        }
+        pthread_mutex_unlock(&mut->lock);
+    }
     st->md = pcre2_match_data_create_from_pattern(pt->re, NULL);
     st->mctx = pcre2_match_context_create(NULL);
     if (!st->md || !st->mctx) {

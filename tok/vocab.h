@@ -26,6 +26,7 @@ typedef struct slim_vocab {
     uint32_t n_tokens;  /* ranks that hold a token */
     uint32_t *offset;   /* n_ranks + 1 offsets into bytes; a gap is empty */
     uint8_t *bytes;     /* all token bytes, in rank order */
+    void *owner;        /* if set, the allocation bytes points into */
     uint64_t *slots;    /* hash: (tag << 32) | (rank + 1); 0 = empty */
     uint32_t mask;      /* slot count - 1 */
     uint32_t byte_rank[256]; /* rank of each single byte, SLIM_NO_RANK if none */
@@ -39,8 +40,9 @@ typedef struct slim_vocab {
 slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
                             uint8_t *bytes, uint32_t *dup_rank);
 
-/* Parses the SLIMVOC1 form (see data/vocab/README.md) and builds the hash. */
-slim_error slim_vocab_from_slimvoc(slim_vocab *v, const uint8_t *data, size_t size);
+/* Decompresses and parses the zstd-compressed SLIMVOC2 form (see
+ * data/vocab/README.md) and builds the hash. */
+slim_error slim_vocab_from_slimvoc_zst(slim_vocab *v, const void *zdata, size_t zsize);
 
 void slim_vocab_free(slim_vocab *v);
 
