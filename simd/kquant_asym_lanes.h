@@ -28,6 +28,7 @@
  *   KA_MINF(a, b), KA_MAXF(a, b)  lane-wise float min / max returning b
  *                 when a is NaN (x86 minps/maxps; NEON fminnm/fmaxnm)
  *   KA_LOAD_U8(p)     ka_vi of KA_W bytes at p, zero-extended
+ *   KA_GATHER(p, stride)  ka_vf of p[0], p[stride], ... p[(KA_W-1)*stride]
  *   KA_STORE_U8(p, v) store the low bytes of the KA_W lanes of ka_vi v at p
  */
 #ifndef SLIM_SIMD_KQUANT_ASYM_LANES_H
@@ -307,12 +308,12 @@ KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const floa
     for (int g = 0; g < nsub / KA_G; ++g) {
         const int s0 = g * KA_G;
         ka_vf xt[32][KA_K], wt[32][KA_K];
-        float tr[32][KA_G];
-        for (int j = 0; j < KA_G; ++j)
-            for (int i = 0; i < n; ++i)
-                tr[i][j] = x[(s0 + j) * n + i];
-        for (int i = 0; i < n; ++i)
-            memcpy(xt[i], tr[i], sizeof xt[i]);
+        /* transpose: lane j of xt[i][k] is element i of sub-block s0 + k*KA_W + j */
+        for (int i = 0; i < n; ++i) {
+            KA_UNROLL_K
+            for (int k = 0; k < KA_K; ++k)
+                xt[i][k] = KA_GATHER(x + (s0 + k * KA_W) * n + i, n);
+        }
         ka_vf sc[KA_K], mn[KA_K];
         if (!qw) {
             for (int k = 0; k < KA_K; ++k) {
@@ -332,16 +333,14 @@ KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const floa
                       lb[g], sc, mn);
         } else {
             float sg[KA_G];
-            for (int j = 0; j < KA_G; ++j) {
+            for (int j = 0; j < KA_G; ++j)
                 sg[j] = sigma2[(s0 + j) / subs_per_sb];
-                for (int i = 0; i < n; ++i)
-                    tr[i][j] = qw[(s0 + j) * n + i];
-            }
             for (int k = 0; k < KA_K; ++k) {
                 const ka_vf sig = ka_loadf(sg + k * KA_W);
+                const float *q = qw + (s0 + k * KA_W) * n;
                 ka_vf s = ka_splat(0.f);
                 for (int i = 0; i < n; ++i) {
-                    wt[i][k] = ka_loadf(tr[i] + k * KA_W) * KA_SQRT(sig + xt[i][k] * xt[i][k]);
+                    wt[i][k] = KA_GATHER(q + i, n) * KA_SQRT(sig + xt[i][k] * xt[i][k]);
                     s += wt[i][k];
                 }
                 memcpy(sw + s0 + k * KA_W, &s, sizeof s);

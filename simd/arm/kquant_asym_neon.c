@@ -11,6 +11,7 @@
 #define KA_MAXI(a, b) ((ka_vi)vmaxq_s32((int32x4_t)(a), (int32x4_t)(b)))
 #define KA_MINF(a, b) ((ka_vf)vminnmq_f32((float32x4_t)(a), (float32x4_t)(b)))
 #define KA_MAXF(a, b) ((ka_vf)vmaxnmq_f32((float32x4_t)(a), (float32x4_t)(b)))
+#define KA_GATHER(p, stride) ((ka_vf)ka_gather_neon(p, stride))
 #define KA_LOAD_U8(p) ((ka_vi)ka_load_u8_neon(p))
 #define KA_STORE_U8(p, v) ka_store_u8_neon(p, (uint32x4_t)(v))
 
@@ -20,6 +21,15 @@ static inline int32x4_t ka_load_u8_neon(const uint8_t *p)
     memcpy(&t, p, 4);
     const uint16x8_t h = vmovl_u8(vcreate_u8(t));
     return vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(h)));
+}
+
+static inline float32x4_t ka_gather_neon(const float *p, int stride)
+{
+    float32x4_t v = vdupq_n_f32(0.f);
+    v = vld1q_lane_f32(p, v, 0);
+    v = vld1q_lane_f32(p + stride, v, 1);
+    v = vld1q_lane_f32(p + 2 * stride, v, 2);
+    return vld1q_lane_f32(p + 3 * stride, v, 3);
 }
 
 /* Lanes hold 0..255: narrowing keeps the value. */

@@ -12,6 +12,9 @@
 #define KA_MAXI(a, b) ((ka_vi)_mm256_max_epi32((__m256i)(a), (__m256i)(b)))
 #define KA_MINF(a, b) ((ka_vf)_mm256_min_ps((__m256)(a), (__m256)(b)))
 #define KA_MAXF(a, b) ((ka_vf)_mm256_max_ps((__m256)(a), (__m256)(b)))
+#define KA_GATHER(p, stride)                                                           \
+    ((ka_vf)_mm256_i32gather_ps((p), _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), \
+                                                        _mm256_set1_epi32(stride)), 4))
 #define KA_LOAD_U8(p) ((ka_vi)_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p))))
 /* Lanes hold 0..255, so the saturating packs just narrow. */
 #define KA_STORE_U8(p, v)                                                              \
