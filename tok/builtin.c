@@ -15,8 +15,11 @@ extern const unsigned char slim_vocab_p50k_base[], slim_vocab_p50k_base_end[];
 extern const unsigned char slim_vocab_cl100k_base[], slim_vocab_cl100k_base_end[];
 extern const unsigned char slim_vocab_o200k_base[], slim_vocab_o200k_base_end[];
 
-/* tiktoken's official patterns (possessive quantifiers), and the equivalent
- * non-possessive forms the npm package uses; both select the same splitter. */
+/* tiktoken's official patterns (possessive quantifiers), and the forms the npm
+ * package uses. They split identically except cl100k's, where the npm form
+ * lacks `\s++$`: white space that ends the text (or a segment before a
+ * special token) and holds a CR/LF followed by other white space is one piece
+ * in tiktoken and two in the npm package. The built-ins follow tiktoken. */
 #define PAT_GPT2 \
     "'(?:[sdmt]|ll|ve|re)| ?\\p{L}++| ?\\p{N}++| ?[^\\s\\p{L}\\p{N}]++|\\s++$|\\s+(?!\\S)|\\s"
 #define PAT_GPT2_NPM \
@@ -41,7 +44,7 @@ slim_pretok_kind slim_pretok_known(const char *pattern)
         slim_pretok_kind kind;
     } known[] = {
         {PAT_GPT2, SLIM_PRETOK_GPT2},     {PAT_GPT2_NPM, SLIM_PRETOK_GPT2},
-        {PAT_CL100K, SLIM_PRETOK_CL100K}, {PAT_CL100K_NPM, SLIM_PRETOK_CL100K},
+        {PAT_CL100K, SLIM_PRETOK_CL100K}, {PAT_CL100K_NPM, SLIM_PRETOK_CL100K_NPM},
         {PAT_O200K, SLIM_PRETOK_O200K},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)

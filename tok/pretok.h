@@ -25,6 +25,9 @@ typedef enum slim_pretok_kind {
     SLIM_PRETOK_GPT2,      /* r50k_base, p50k_base, p50k_edit, GPT-2 */
     SLIM_PRETOK_CL100K,
     SLIM_PRETOK_O200K,
+    /* cl100k as the npm tiktoken package writes it: without `\s++$`, so a
+     * white-space run that ends the text is cut after its last CR/LF. */
+    SLIM_PRETOK_CL100K_NPM,
 } slim_pretok_kind;
 
 typedef struct slim_pretok {
@@ -67,10 +70,19 @@ int slim_pretok_regex_next(const slim_pretok *pt, slim_pretok_state *st,
 /* Hand-written splitters: the end of the piece that starts at i < n. */
 size_t slim_split_gpt2(const uint8_t *s, size_t n, size_t i);
 size_t slim_split_cl100k(const uint8_t *s, size_t n, size_t i);
+size_t slim_split_cl100k_npm(const uint8_t *s, size_t n, size_t i);
 size_t slim_split_o200k(const uint8_t *s, size_t n, size_t i);
 
 /* The splitter function of a hand-written kind (NULL for SLIM_PRETOK_REGEX). */
 typedef size_t (*slim_split_fn)(const uint8_t *s, size_t n, size_t i);
 slim_split_fn slim_pretok_splitter(slim_pretok_kind kind);
+
+/*
+ * Differential check of a hand-written splitter (kind) against PCRE2 with
+ * pt's pattern on s[0..n) (valid UTF-8): SIZE_MAX if every piece is the
+ * same, else the offset where the pieces first differ. For tests and fuzzing.
+ */
+size_t slim_pretok_compare(const slim_pretok *pt, slim_pretok_state *st,
+                           slim_pretok_kind kind, const uint8_t *s, size_t n);
 
 #endif

@@ -8,8 +8,9 @@
  *
  * The patterns (tiktoken's; the npm forms are equivalent):
  *  gpt2:   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
- *  cl100k: (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}
- *          | ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+ *  cl100k: '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+
+ *          | ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s
+ *          (the npm package's form lacks `\s++$`: see slim_split_cl100k_npm)
  *  o200k:  [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+C?
  *          |[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*C?
  *          |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -123,8 +124,9 @@ static size_t contraction(const uint8_t *s, size_t n, size_t i, int fold)
 }
 
 /* \s*[\r\n]+ | \s+(?!\S) | \s+ at i, whose character is white space.
- * `nl_rule` is 0 for the GPT-2 pattern, which has no newline alternative. */
-static size_t space_piece(const uint8_t *s, size_t n, size_t i, int nl_rule)
+ * `nl_rule` is 0 for the GPT-2 pattern, which has no newline alternative;
+ * `end_rule` puts `\s++$` first (a run that ends the text is one piece). */
+static size_t space_piece(const uint8_t *s, size_t n, size_t i, int nl_rule, int end_rule)
 {
     size_t j = i, last_nl = SIZE_MAX, prev = i;
     while (j < n) {
@@ -137,6 +139,8 @@ static size_t space_piece(const uint8_t *s, size_t n, size_t i, int nl_rule)
         prev = j;
         j += l;
     }
+    if (end_rule && j == n)
+        return n;
     if (nl_rule && last_nl != SIZE_MAX)
         return last_nl + 1;     /* \s*[\r\n]+ ends after the last CR or LF */
     if (j == n || prev == i)
@@ -176,7 +180,7 @@ size_t slim_split_gpt2(const uint8_t *s, size_t n, size_t i)
         }
         return j;
     }
-    return space_piece(s, n, i, 0);
+    return space_piece(s, n, i, 0, 1);
 }
 
 /* ` ?[^\s\p{L}\p{N}]+` then a run of `tail` characters (CR, LF and maybe
@@ -194,7 +198,7 @@ static size_t punct_piece(const uint8_t *s, size_t n, size_t a, int slash)
     return j;
 }
 
-size_t slim_split_cl100k(const uint8_t *s, size_t n, size_t i)
+static inline size_t split_cl100k(const uint8_t *s, size_t n, size_t i, int end_rule)
 {
     size_t k = contraction(s, n, i, 1);
     if (k)
@@ -222,7 +226,17 @@ size_t slim_split_cl100k(const uint8_t *s, size_t n, size_t i)
         return punct_piece(s, n, i, 0);
     if (s[i] == ' ' && i + 1 < n && !(cls_at(s, n, i + 1) & (C_S | C_L | C_N)))
         return punct_piece(s, n, i + 1, 0);
-    return space_piece(s, n, i, 1);
+    return space_piece(s, n, i, 1, end_rule);
+}
+
+size_t slim_split_cl100k(const uint8_t *s, size_t n, size_t i)
+{
+    return split_cl100k(s, n, i, 1);
+}
+
+size_t slim_split_cl100k_npm(const uint8_t *s, size_t n, size_t i)
+{
+    return split_cl100k(s, n, i, 0);
 }
 
 /* o200k's two letter alternatives at i; 0 if neither matches. */
@@ -294,7 +308,7 @@ size_t slim_split_o200k(const uint8_t *s, size_t n, size_t i)
         return punct_piece(s, n, i, 1);
     if (s[i] == ' ' && i + 1 < n && !(cls_at(s, n, i + 1) & (C_S | C_L | C_N)))
         return punct_piece(s, n, i + 1, 1);
-    return space_piece(s, n, i, 1);
+    return space_piece(s, n, i, 1, 0);
 }
 
 slim_split_fn slim_pretok_splitter(slim_pretok_kind kind)
@@ -302,6 +316,7 @@ slim_split_fn slim_pretok_splitter(slim_pretok_kind kind)
     switch (kind) {
     case SLIM_PRETOK_GPT2: return slim_split_gpt2;
     case SLIM_PRETOK_CL100K: return slim_split_cl100k;
+    case SLIM_PRETOK_CL100K_NPM: return slim_split_cl100k_npm;
     case SLIM_PRETOK_O200K: return slim_split_o200k;
     default: return NULL;
     }

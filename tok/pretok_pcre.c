@@ -172,3 +172,21 @@ int slim_pretok_regex_next(const slim_pretok *pt, slim_pretok_state *st,
     }
     return 0;
 }
+
+size_t slim_pretok_compare(const slim_pretok *pt, slim_pretok_state *st,
+                           slim_pretok_kind kind, const uint8_t *s, size_t n)
+{
+    slim_split_fn split = slim_pretok_splitter(kind);
+    size_t pos = 0, b = 0, e = 0;
+    for (;;) {
+        int rc = slim_pretok_regex_next(pt, st, s, n, pos, &b, &e);
+        if (rc < 0)
+            return pos;
+        if (rc == 0)
+            return pos == n ? SIZE_MAX : pos;
+        /* The hand-written splitters tile the text: PCRE2 must too. */
+        if (b != pos || split(s, n, pos) != e)
+            return pos;
+        pos = e;
+    }
+}

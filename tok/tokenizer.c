@@ -434,6 +434,7 @@ static const char *pretok_name(slim_pretok_kind k)
     switch (k) {
     case SLIM_PRETOK_GPT2: return "gpt2";
     case SLIM_PRETOK_CL100K: return "cl100k";
+    case SLIM_PRETOK_CL100K_NPM: return "cl100k-npm";
     case SLIM_PRETOK_O200K: return "o200k";
     default: return "pcre2";
     }

@@ -1,0 +1,189 @@
+/*
+ * The hand-written splitters (gpt2, cl100k, o200k) against PCRE2 with the
+ * same pattern: every corpus document and random strings built from the
+ * characters the patterns treat specially (letters of every case class,
+ * marks, digits of every kind, white space including U+0085 and U+180E,
+ * CR/LF, apostrophes and contraction letters, U+017F) and random code points
+ * of all planes. Code points PCRE2 (Unicode 14) sees as unassigned are left
+ * out: their category may differ in newer Unicode tables.
+ */
+#include <criterion/criterion.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <utf8proc.h>
+
+#include "slim.h"
+#include "tests/tok_test.h"
+#include "tok/pretok.h"
+
+static const char *const vocab_of_kind[] = {
+    [SLIM_PRETOK_GPT2] = "r50k_base",
+    [SLIM_PRETOK_CL100K] = "cl100k_base",
+    [SLIM_PRETOK_O200K] = "o200k_base",
+    [SLIM_PRETOK_CL100K_NPM] = "cl100k_base",
+};
+
+/* The npm tiktoken package's cl100k pattern (../shared/data vocabulary
+ * metadata, pat_str_npm_json). */
+static const char cl100k_npm[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+    "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+/* The splitter of `kind` with its pattern compiled for PCRE2. */
+typedef struct fixture {
+    slim_pretok pt;
+    slim_pretok_state st;
+} fixture;
+
+static void setup(slim_pretok_kind kind, fixture *f)
+{
+    slim_tokenizer *tok;
+    cr_assert_eq(slim_tokenizer_builtin(vocab_of_kind[kind], &tok), SLIM_OK);
+    slim_tokenizer_info info;
+    slim_tokenizer_get_info(tok, &info);
+    const char *pattern = kind == SLIM_PRETOK_CL100K_NPM ? cl100k_npm : info.pattern;
+    cr_assert_eq(slim_pretok_init(&f->pt, pattern, 1, NULL), SLIM_OK);
+    cr_assert_eq(f->pt.kind, kind);
+    cr_assert_eq(slim_pretok_state_init(&f->pt, &f->st), SLIM_OK);
+    slim_tokenizer_free(tok);
+}
+
+static void teardown(fixture *f)
+{
+    slim_pretok_state_free(&f->st);
+    slim_pretok_free(&f->pt);
+}
+
+static void check_text(fixture *f, slim_pretok_kind kind, const uint8_t *s, size_t n,
+                       const char *what)
+{
+    size_t at = slim_pretok_compare(&f->pt, &f->st, kind, s, n);
+    if (at != SIZE_MAX) {
+        size_t show = n - at < 24 ? n - at : 24;
+        char hex[24 * 3 + 1] = "";
+        for (size_t i = 0; i < show; i++)
+            sprintf(hex + 3 * i, "%02x ", s[at + i]);
+        cr_expect(0, "%s splitter differs from PCRE2 on %s at byte %zu: %s",
+                  vocab_of_kind[kind], what, at, hex);
+    }
+}
+
+static void corpora(slim_pretok_kind kind)
+{
+    const char *dir = tok_data_dir();
+    if (!dir)
+        cr_skip_test("shared data not found: set SLIM_SHARED_DATA or provide ../shared/data");
+    fixture f;
+    setup(kind, &f);
+    size_t docs = 0;
+    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
+        char path[4096];
+        tok_lines corpus;
+        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
+        cr_assert(tok_lines_load(path, &corpus), "cannot read %s", path);
+        for (size_t d = 0; d < corpus.n; d++) {
+            size_t len;
+            const char *text = tok_doc(&corpus, d, &len);
+            char what[128];
+            snprintf(what, sizeof what, "%s doc %zu", tok_corpora[c], d);
+            check_text(&f, kind, (const uint8_t *)text, len, what);
+            docs++;
+        }
+        tok_lines_free(&corpus);
+    }
+    cr_log_info("%s splitter: %zu corpus documents compared", vocab_of_kind[kind], docs);
+    teardown(&f);
+}
+
+/* Characters the patterns treat specially. */
+static const int32_t special_cps[] = {
+    'a', 'b', 'Z', 'S', 's', 't', 'T', 'r', 'E', 'e', 'v', 'm', 'M', 'l', 'L', 'd', 'D',
+    '\'', '\'', '\'', '0', '7', ' ', ' ', ' ', '\t', '\n', '\r', '\v', '\f', '/', '.', '?',
+    '_', '-', '!', 0x1C, 0x7F,
+    0x85, 0xA0, 0x1680, 0x180E, 0x2000, 0x200A, 0x200B, 0x2028, 0x2029, 0x202F, 0x205F,
+    0x3000, 0xFEFF,
+    0xC0, 0xE9, 0x3A3, 0x3C3, 0x1C5 /* Lt */, 0x2B0 /* Lm */, 0x4E2D, 0x3042 /* Lo */,
+    0x301, 0x903, 0x20DD /* Mn Mc Me */, 0x663, 0xBD, 0x216B /* Nd No Nl */,
+    0x17F /* long s */, 0x212A /* Kelvin */, 0x1F600, 0x1F468, 0x200D, 0xFE0F,
+};
+
+static int assigned_in_pcre2(pcre2_code *cn, pcre2_match_data *md, int32_t cp)
+{
+    uint8_t b[4];
+    utf8proc_ssize_t n = utf8proc_encode_char(cp, b);
+    return pcre2_match(cn, b, (size_t)n, 0, 0, md, NULL) < 0;
+}
+
+static void random_strings(slim_pretok_kind kind)
+{
+    fixture f;
+    setup(kind, &f);
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *cn = pcre2_compile((PCRE2_SPTR) "^\\p{Cn}", PCRE2_ZERO_TERMINATED,
+                                   PCRE2_UTF | PCRE2_UCP, &ec, &eo, NULL);
+    pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+    uint64_t x = 0x9E3779B97F4A7C15ull * (uint64_t)(kind + 1);
+    uint8_t buf[64 * 4];
+    size_t n_special = sizeof special_cps / sizeof special_cps[0];
+    for (int iter = 0; iter < 40000; iter++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t chars = x % 40, n = 0;
+        for (size_t k = 0; k < chars; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            int32_t cp;
+            if (x % 8) {
+                cp = special_cps[(x >> 8) % n_special];
+            } else {
+                cp = (int32_t)((x >> 8) % 0x110000);
+                if ((cp >= 0xD800 && cp < 0xE000) || !assigned_in_pcre2(cn, md, cp))
+                    cp = 'x';
+            }
+            n += (size_t)utf8proc_encode_char(cp, buf + n);
+        }
+        char what[64];
+        snprintf(what, sizeof what, "random string %d", iter);
+        check_text(&f, kind, buf, n, what);
+    }
+    pcre2_match_data_free(md);
+    pcre2_code_free(cn);
+    teardown(&f);
+}
+
+/* Long runs exercise the backtracking the splitters model. */
+static void long_runs(slim_pretok_kind kind)
+{
+    fixture f;
+    setup(kind, &f);
+    static const char *const units[] = {"a", "A", " ", "\n", " \n", "1", "^", "'s", "\xc3\x80",
+                                        "\xcc\x81", "\xe4\xb8\xad", "Ab", "aB", " a", "\r\n",
+                                        "/", "\xe2\x80\xa8", "\xca\xb0"};
+    char buf[4096];
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++)
+        for (size_t v = 0; v < sizeof units / sizeof units[0]; v++) {
+            size_t n = 0;
+            for (int r = 0; r < 100; r++) {
+                size_t lu = strlen(units[u]);
+                memcpy(buf + n, units[u], lu);
+                n += lu;
+            }
+            memcpy(buf + n, units[v], strlen(units[v]));
+            n += strlen(units[v]);
+            check_text(&f, kind, (const uint8_t *)buf, n, "a long run");
+        }
+    teardown(&f);
+}
+
+Test(tok_pretok, gpt2_corpora, .timeout = 120) { corpora(SLIM_PRETOK_GPT2); }
+Test(tok_pretok, cl100k_corpora, .timeout = 120) { corpora(SLIM_PRETOK_CL100K); }
+Test(tok_pretok, o200k_corpora, .timeout = 120) { corpora(SLIM_PRETOK_O200K); }
+Test(tok_pretok, gpt2_random, .timeout = 120) { random_strings(SLIM_PRETOK_GPT2); }
+Test(tok_pretok, cl100k_random, .timeout = 120) { random_strings(SLIM_PRETOK_CL100K); }
+Test(tok_pretok, o200k_random, .timeout = 120) { random_strings(SLIM_PRETOK_O200K); }
+Test(tok_pretok, gpt2_runs) { long_runs(SLIM_PRETOK_GPT2); }
+Test(tok_pretok, cl100k_runs) { long_runs(SLIM_PRETOK_CL100K); }
+Test(tok_pretok, o200k_runs) { long_runs(SLIM_PRETOK_O200K); }
+Test(tok_pretok, cl100k_npm_corpora, .timeout = 120) { corpora(SLIM_PRETOK_CL100K_NPM); }
+Test(tok_pretok, cl100k_npm_random, .timeout = 120) { random_strings(SLIM_PRETOK_CL100K_NPM); }
+Test(tok_pretok, cl100k_npm_runs) { long_runs(SLIM_PRETOK_CL100K_NPM); }
