@@ -34,11 +34,13 @@
  *   ks_q3_K_pack, ks_q6_K_pack  as slim_q3_K_pack / slim_q6_K_pack
  *   ks_transpose_rows(x, cols[16])  cols[i] lane k = x[16 * k + i], k < KS_N
  */
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "simd/blocks.h"
 #include "simd/kernels.h"
+#include "simd/ref/half.h"
 #include "simd/ref/kquant_sym.h"
 
 #define KS_NV (16 / KS_N)          /* vectors per super-block */
@@ -89,6 +91,79 @@ KS_FN ks_vf ks_level(ks_vf is, ks_vf x, ks_vf lo, ks_vf hi)
     return ks_max(ks_min(ks_round(ks_mul(is, x)), hi), lo);
 }
 
+/* -nmax / max is the first guess, -(nmax + 0.1*is) / max the others. */
+KS_FN void ks_trial_numerators(int nmax, float num[KS_TRIALS])
+{
+    num[0] = (float)-nmax;
+    for (int is = -9, t = 1; is <= 9; ++is)
+        if (is != 0)
+            num[t++] = -(nmax + 0.1f * is);
+    num[KS_TRIALS - 1] = num[0];
+}
+
+/*
+ * make_qx_quants(16, nmax, x, L, 1, w) for ONE group of 16 values (q3_K's
+ * sub-block scales with importance weights): here the lanes are the trial
+ * scales, each summing over the 16 values in order, and the choice among
+ * them is ggml's scalar loop.
+ */
+#define KS_TV ((KS_TRIALS + KS_N - 1) / KS_N)
+KS_FN float ks_qx_quants16(int nmax, const float *restrict x, const float *restrict w,
+                           int8_t *restrict L)
+{
+    float max = 0, amax = 0;
+    for (int i = 0; i < 16; ++i) {
+        const float ax = fabsf(x[i]);
+        if (ax > amax) {
+            amax = ax;
+            max = x[i];
+        }
+    }
+    if (amax < KS_GROUP_MAX_EPS) {
+        memset(L, 0, 16);
+        return 0.f;
+    }
+    float num[KS_TV * KS_N] = { 0 };
+    ks_trial_numerators(nmax, num);
+    ks_vf is[KS_TV], a[KS_TV], b[KS_TV];
+#pragma GCC unroll 8
+    for (int t = 0; t < KS_TV; ++t) {
+        is[t] = ks_div(ks_load(num + KS_N * t), ks_set1(max));
+        a[t] = b[t] = ks_set1(0.f);
+    }
+    for (int i = 0; i < 16; ++i) {
+        const ks_vf xi = ks_set1(x[i]), wi = ks_set1(w[i]), wxi = ks_set1(w[i] * x[i]);
+#pragma GCC unroll 8
+        for (int t = 0; t < KS_TV; ++t) {
+            /* The scales may be Inf or NaN (overflowed sums): exact rounding. */
+            const ks_vf l = ks_itof(ks_iclamp(ks_nearest(ks_mul(is[t], xi)), -nmax, nmax - 1));
+            a[t] = ks_add(a[t], ks_mul(wxi, l));
+            b[t] = ks_add(b[t], ks_mul(ks_mul(wi, l), l));
+        }
+    }
+    float slx[KS_TV * KS_N], sl2[KS_TV * KS_N], isc[KS_TV * KS_N];
+    for (int t = 0; t < KS_TV; ++t) {
+        ks_store(slx + KS_N * t, a[t]);
+        ks_store(sl2 + KS_N * t, b[t]);
+        ks_store(isc + KS_N * t, is[t]);
+    }
+    float scale = sl2[0] ? slx[0] / sl2[0] : 0.0f;
+    float best = scale * slx[0], bis = isc[0];
+    for (int t = 1; t < KS_TRIALS - 1; ++t) {
+        if (sl2[t] > 0 && slx[t] * slx[t] > best * sl2[t]) {
+            bis = isc[t];
+            scale = slx[t] / sl2[t];
+            best = scale * slx[t];
+        }
+    }
+    for (int i = 0; i < 16; ++i) {
+        int l = slim_nearest_int(bis * x[i]);
+        l = l < nmax - 1 ? l : nmax - 1;
+        L[i] = (int8_t)(nmax + (l > -nmax ? l : -nmax));
+    }
+    return scale;
+}
+
 /*
  * make_qx_quants(16, nmax, x, L, 1, w) for the 16 sub-blocks: the returned
  * scales go to scales[j], the levels (0..2*nmax-1) to lev[i][j]. In every
@@ -98,11 +173,7 @@ KS_FN void ks_qx_search(int nmax, const ks_vf xt[16][KS_NVT], const ks_vf wt[16]
                         float *restrict scales, float lev[16][KS_SB])
 {
     float num[KS_TRIALS];
-    num[0] = (float)-nmax;
-    for (int is = -9, t = 1; is <= 9; ++is)
-        if (is != 0)
-            num[t++] = -(nmax + 0.1f * is);
-    num[KS_TRIALS - 1] = num[0];
+    ks_trial_numerators(nmax, num);
     const ks_vf lo = ks_set1((float)-nmax), hi = ks_set1((float)(nmax - 1));
     const ks_vf zerov = ks_set1(0.f);
 
@@ -287,13 +358,12 @@ KS_TARGET static void ks_q3_K_group(block_q3_K *restrict y, const float *restric
     if (qw) {
         /* ggml's quantize_row_q3_K_impl: w = qw * sqrt(sigma2 + x^2), with
          * sigma2 from a sequential sum over each super-block. */
-        float sigma2[KS_G], sw[KS_SB];
-        for (int g = 0; g < KS_G; ++g) {
-            float sumx2 = 0;
-            for (int j = 0; j < QK_K; ++j)
-                sumx2 += x[QK_K * g + j] * x[QK_K * g + j];
-            sigma2[g] = 2 * sumx2 / QK_K;
-        }
+        float sumx2[KS_G] = { 0 }, sigma2[KS_G], sw[KS_SB];
+        for (int j = 0; j < QK_K; ++j)          /* KS_G interleaved chains */
+            for (int g = 0; g < KS_G; ++g)
+                sumx2[g] += x[QK_K * g + j] * x[QK_K * g + j];
+        for (int g = 0; g < KS_G; ++g)
+            sigma2[g] = 2 * sumx2[g] / QK_K;
         ks_vf wt[16][KS_NVT];
         ks_transpose(qw, wt);
         for (int v = 0; v < KS_NVT; ++v) {
@@ -307,8 +377,11 @@ KS_TARGET static void ks_q3_K_group(block_q3_K *restrict y, const float *restric
             ks_store(sw + KS_N * v, s);
         }
         ks_qx_search(4, xt, wt, scales, lev);
-        for (int g = 0; g < KS_G; ++g)
-            slim_q3_K_set_scales_imatrix(&y[g], scales + 16 * g, sw + 16 * g);
+        for (int g = 0; g < KS_G; ++g) {
+            int8_t Ls[16];
+            const float d = ks_qx_quants16(32, scales + 16 * g, sw + 16 * g, Ls);
+            slim_q3_K_put_scales(&y[g], Ls, d);
+        }
     } else {
         ks_q3_search(xt, scales, lev);
         for (int g = 0; g < KS_G; ++g)

@@ -96,16 +96,21 @@ void slim_q3_K_set_scales(block_q3_K *restrict y, const float *restrict scales)
     }
 }
 
+void slim_q3_K_put_scales(block_q3_K *restrict y, const int8_t *restrict Ls, float d)
+{
+    int ls[16];
+    for (int j = 0; j < 16; ++j)
+        ls[j] = Ls[j];
+    q3_K_pack_scales(y->scales, ls);
+    y->d = slim_f32_to_half(d);
+}
+
 void slim_q3_K_set_scales_imatrix(block_q3_K *restrict y, const float *restrict scales,
                                   const float *restrict sw)
 {
     int8_t Ls[16];
     const float d_block = slim_make_qx_quants(16, 32, scales, Ls, 1, sw);
-    int ls[16];
-    for (int j = 0; j < 16; ++j)
-        ls[j] = Ls[j];
-    q3_K_pack_scales(y->scales, ls);
-    y->d = slim_f32_to_half(d_block);
+    slim_q3_K_put_scales(y, Ls, d_block);
 }
 
 /* ggml's quantize_row_q3_K_impl for one super-block with weights qw. */

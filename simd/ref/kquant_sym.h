@@ -38,6 +38,9 @@ void slim_q3_K_set_scales(block_q3_K *restrict y, const float *restrict scales);
 void slim_q3_K_set_scales_imatrix(block_q3_K *restrict y, const float *restrict scales,
                                   const float *restrict sw);
 bool slim_q6_K_set_scales(block_q6_K *restrict y, const float *restrict scales);
+/* The last part of slim_q3_K_set_scales_imatrix: store the 6-bit scale
+ * levels Ls (0..63, from the weighted fit) and d. */
+void slim_q3_K_put_scales(block_q3_K *restrict y, const int8_t *restrict Ls, float d);
 void slim_q3_K_pack(block_q3_K *restrict y, int8_t *restrict L);
 void slim_q6_K_pack(block_q6_K *restrict y, const int8_t *restrict L);
 
