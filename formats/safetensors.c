@@ -41,11 +41,18 @@ static slim_error tfail(slim_parse_error *where, slim_error code, const st_image
     return slim_fail(where, code, key_offset(im, name), reason);
 }
 
-static slim_error json_error(slim_parse_error *where, const json_error_t *je)
+static slim_error json_error(const st_image *im, slim_parse_error *where, const json_error_t *je)
 {
     uint64_t at = 8 + (uint64_t)(je->position > 0 ? je->position : 0);
     switch (json_error_code(je)) {
     case json_error_duplicate_key:
+        /* jansson stops after the key: point at its opening quote. */
+        if (at > 9 && at - 8 <= im->header_len && im->base[at - 1] == '"') {
+            uint64_t q = at - 2;
+            while (q > 8 && !(im->base[q] == '"' && im->base[q - 1] != '\\'))
+                q--;
+            at = q;
+        }
         return slim_fail(where, SLIM_ERR_DUPLICATE, at, "duplicate key in the header");
     case json_error_invalid_utf8:
         return slim_fail(where, SLIM_ERR_BAD_UTF8, at, "invalid UTF-8 in the header");
@@ -189,7 +196,7 @@ slim_error slim_st_image_parse(st_image *im, slim_parse_error *where)
     json_error_t je;
     json_t *root = json_loadb((const char *)im->base + 8, (size_t)n, JSON_REJECT_DUPLICATES, &je);
     if (!root)
-        return json_error(where, &je);
+        return json_error(im, where, &je);
     slim_error e = SLIM_OK;
     if (!json_is_object(root))
         e = slim_fail(where, SLIM_ERR_BAD_JSON, 8, "header is not a JSON object");
