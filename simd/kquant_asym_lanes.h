@@ -25,10 +25,11 @@
  *   KA_SQRT(v)    lane-wise IEEE square root of a ka_vf
  *   KA_ANY(m)     non-zero if any lane of the ka_vi mask m is set
  *   KA_MINI(a, b), KA_MAXI(a, b)  lane-wise signed min / max of ka_vi
+ *   KA_ROUND(v)   round each lane to nearest, ties to even (as a float)
  *   KA_MINF(a, b), KA_MAXF(a, b)  lane-wise float min / max returning b
  *                 when a is NaN (x86 minps/maxps; NEON fminnm/fmaxnm)
  *   KA_LOAD_U8(p)     ka_vi of KA_W bytes at p, zero-extended
- *   KA_GATHER(p, stride)  ka_vf of p[0], p[stride], ... p[(KA_W-1)*stride]
+ *   KA_TRANSPOSE(r)   transpose the KA_W x KA_W floats of ka_vf r[KA_W] in place
  *   KA_STORE_U8(p, v) store the low bytes of the KA_W lanes of ka_vi v at p
  */
 #ifndef SLIM_SIMD_KQUANT_ASYM_LANES_H
@@ -120,15 +121,31 @@ KA_INLINE ka_vf ka_level(ka_vf f, int nmax)
 }
 
 /*
+ * Lane j of dst[i][k] = src[j*n + i]: element i of the KA_W sub-blocks of n
+ * elements at src, one per lane, transposed KA_W x KA_W at a time.
+ */
+KA_INLINE void ka_transpose(ka_vf (*dst)[KA_K], int k, const float *src, int n)
+{
+    for (int i0 = 0; i0 < n; i0 += KA_W) {
+        ka_vf r[KA_W];
+        for (int j = 0; j < KA_W; ++j)
+            r[j] = ka_loadf(src + j * n + i0);
+        KA_TRANSPOSE(r);
+        for (int j = 0; j < KA_W; ++j)
+            dst[i0 + j][k] = r[j];
+    }
+}
+
+/*
  * The same level from float operations only: for |f| < 2^22 the magic add
- * leaves round(f) in v - 1.5*2^23 exactly, and a NaN f gives 0 as above
- * (KA_MAXF returns its second operand for NaN). Callers make sure no |f|
- * reaches 2^22, where the integer trick produces other values.
+ * rounds to nearest even, which KA_ROUND does directly, and a NaN f gives 0
+ * as above (KA_MAXF returns its second operand for NaN; arithmetic NaNs
+ * carry no payload, so the integer trick gives 0 for them too). Callers
+ * make sure no |f| reaches 2^22, where the integer trick gives other values.
  */
 KA_INLINE ka_vf ka_level_fast(ka_vf f, ka_vf fnmax)
 {
-    const ka_vf magic = ka_splat(12582912.f);
-    return KA_MINF(KA_MAXF((f + magic) - magic, ka_splat(0.f)), fnmax);
+    return KA_MINF(KA_MAXF(KA_ROUND(f), ka_splat(0.f)), fnmax);
 }
 
 /*
@@ -308,12 +325,8 @@ KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const floa
     for (int g = 0; g < nsub / KA_G; ++g) {
         const int s0 = g * KA_G;
         ka_vf xt[32][KA_K], wt[32][KA_K];
-        /* transpose: lane j of xt[i][k] is element i of sub-block s0 + k*KA_W + j */
-        for (int i = 0; i < n; ++i) {
-            KA_UNROLL_K
-            for (int k = 0; k < KA_K; ++k)
-                xt[i][k] = KA_GATHER(x + (s0 + k * KA_W) * n + i, n);
-        }
+        for (int k = 0; k < KA_K; ++k)
+            ka_transpose(xt, k, x + (s0 + k * KA_W) * n, n);
         ka_vf sc[KA_K], mn[KA_K];
         if (!qw) {
             for (int k = 0; k < KA_K; ++k) {
@@ -337,10 +350,10 @@ KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const floa
                 sg[j] = sigma2[(s0 + j) / subs_per_sb];
             for (int k = 0; k < KA_K; ++k) {
                 const ka_vf sig = ka_loadf(sg + k * KA_W);
-                const float *q = qw + (s0 + k * KA_W) * n;
+                ka_transpose(wt, k, qw + (s0 + k * KA_W) * n, n);   /* qw, then weights */
                 ka_vf s = ka_splat(0.f);
                 for (int i = 0; i < n; ++i) {
-                    wt[i][k] = KA_GATHER(q + i, n) * KA_SQRT(sig + xt[i][k] * xt[i][k]);
+                    wt[i][k] = wt[i][k] * KA_SQRT(sig + xt[i][k] * xt[i][k]);
                     s += wt[i][k];
                 }
                 memcpy(sw + s0 + k * KA_W, &s, sizeof s);
