@@ -425,6 +425,13 @@ SLIM_API slim_error slim_tokenizer_special(const slim_tokenizer *tok, size_t i,
  */
 SLIM_API void slim_tokenizer_set_fast_split(slim_tokenizer *tok, int use_fast);
 
+/**
+ * Length of the longest prefix of s[0..n) that is valid UTF-8 (as the
+ * encoder requires: no overlong forms, surrogates or code points above
+ * U+10FFFF); n if all of it is. Lets callers find and replace invalid bytes.
+ */
+SLIM_API size_t slim_utf8_valid_prefix(const void *s, size_t n);
+
 /* ======================================================================
  * Model files: GGUF and safetensors
  * ====================================================================== */

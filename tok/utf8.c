@@ -1,6 +1,8 @@
 /* UTF-8 validation (see utf8.h). */
 #include "tok/utf8.h"
 
+#include "slim.h"
+
 #include <string.h>
 
 size_t slim_utf8_check(const uint8_t *s, size_t n)
@@ -49,4 +51,11 @@ size_t slim_utf8_check(const uint8_t *s, size_t n)
         i += len;
     }
     return n;
+}
+
+size_t slim_utf8_valid_prefix(const void *s, size_t n)
+{
+    if (!s)
+        return 0;
+    return slim_utf8_check(s, n);
 }
