@@ -175,8 +175,10 @@ static slim_error check_layout(st_image *im, slim_parse_error *where)
     if (expect < data_len)
         return slim_fail(where, SLIM_ERR_CORRUPT, im->data_start + expect,
                          "bytes after the last tensor");
-    for (uint64_t i = 0; i < im->n_tensors; i++)
+    for (uint64_t i = 0; i < im->n_tensors; i++) {
         im->tensors[i].data = im->base + im->data_start + im->tensors[i].begin;
+        im->tensors[i].file_offset = im->data_start + im->tensors[i].begin;
+    }
     return SLIM_OK;
 }
 

@@ -457,7 +457,9 @@ SLIM_API size_t slim_utf8_valid_prefix(const void *s, size_t n);
  * Where and why a file was rejected. Filled by the open and parse functions
  * on failure (left untouched on success); may be NULL.
  *  offset: the byte offset in the file of the field that is wrong (for a
- *          sharded safetensors model: in the file named by `file`).
+ *          sharded safetensors model: in the file named by `file`). For a
+ *          safetensors header: the entry's quoted name for a bad entry, and
+ *          where the JSON parser stopped for JSON syntax errors.
  *  reason: a short static English phrase ("duplicate key"), never NULL after
  *          a failure.
  *  file:   which file: 0 for a single file; for a sharded safetensors model
@@ -662,6 +664,7 @@ typedef struct slim_st_tensor {
     uint64_t       size;    /* end - begin */
     int            file;    /* shard index (0 for a single file) */
     const void    *data;    /* inside the mapping */
+    uint64_t       file_offset; /* absolute offset of the data in its file */
 } slim_st_tensor;
 
 /**
