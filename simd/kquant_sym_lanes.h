@@ -4,8 +4,8 @@
  * simd/arm/kquant_sym_neon.c after they define the primitives below.
  *
  * Layout: one lane per sub-block. A super-block has 16 sub-blocks of 16
- * values; KS_G super-blocks are processed together, held as 16 "rows"
- * (value i of every sub-block) of KS_NVT vectors of KS_N lanes. The
+ * values; up to KS_G super-blocks are processed together, held as 16
+ * "rows" (value i of every sub-block) of up to KS_NVT vectors of KS_N lanes. The
  * coordinate descent of q3_K is a long dependency chain per lane, so
  * several independent vectors in flight are what makes it fast. Every lane then runs exactly the float operations of
  * ggml's scalar search for its sub-block, in the same order, so the result
@@ -16,7 +16,7 @@
  * The including file defines:
  *   KS_TARGET             attribute for every function (target ISA)
  *   KS_N                  lanes per vector (16 % KS_N == 0)
- *   KS_G                  super-blocks processed together
+ *   KS_G                  super-blocks processed together (at most)
  *   KS_TB                 trial scales evaluated together (register budget)
  *   KS_PATH               suffix of the exported kernels (avx2, ...)
  *   KS_PRIM               how primitives are declared (static inline ...)
@@ -60,9 +60,9 @@
 
 /* t[i][v] lane k = x[16 * (KS_N * v + k) + i]: KS_N sub-blocks (rows of
  * 16 values) at a time through the includer's ks_transpose_rows. */
-KS_FN void ks_transpose(const float *restrict x, ks_vf t[16][KS_NVT])
+KS_FN void ks_transpose(const float *restrict x, ks_vf t[16][KS_NVT], int nv)
 {
-    for (int v = 0; v < KS_NVT; ++v) {
+    for (int v = 0; v < nv; ++v) {
         ks_vf cols[16];
         ks_transpose_rows(x + 16 * KS_N * v, cols);
         for (int i = 0; i < 16; ++i)
@@ -170,14 +170,14 @@ KS_FN float ks_qx_quants16(int nmax, const float *restrict x, const float *restr
  * trial |is * x| <= nmax + 1, so rounding in float equals nearest_int.
  */
 KS_FN void ks_qx_search(int nmax, const ks_vf xt[16][KS_NVT], const ks_vf wt[16][KS_NVT],
-                        float *restrict scales, float lev[16][KS_SB])
+                        int nv, float *restrict scales, float lev[16][KS_SB])
 {
     float num[KS_TRIALS];
     ks_trial_numerators(nmax, num);
     const ks_vf lo = ks_set1((float)-nmax), hi = ks_set1((float)(nmax - 1));
     const ks_vf zerov = ks_set1(0.f);
 
-    for (int v = 0; v < KS_NVT; ++v) {
+    for (int v = 0; v < nv; ++v) {
         ks_vm zero;
         const ks_vf max = ks_signed_absmax(xt, v, &zero);
         ks_vf wx[16];
@@ -234,13 +234,14 @@ KS_FN void ks_qx_search(int nmax, const ks_vf xt[16][KS_NVT], const ks_vf wt[16]
  * nothing would change nothing in the next one either, so running it on
  * is harmless.
  */
-KS_FN void ks_q3_search(const ks_vf xt[16][KS_NVT], float *restrict scales, float lev[16][KS_SB])
+KS_FN void ks_q3_search(const ks_vf xt[16][KS_NVT], int nv, float *restrict scales,
+                        float lev[16][KS_SB])
 {
     const ks_vf lo = ks_set1(-4.f), hi = ks_set1(3.f), zerov = ks_set1(0.f);
     ks_vf w[16][KS_NVT], wx[16][KS_NVT], L[16][KS_NVT];
     ks_vf sumlx[KS_NVT], suml2[KS_NVT];
     ks_vm zero[KS_NVT];
-    for (int v = 0; v < KS_NVT; ++v) {
+    for (int v = 0; v < nv; ++v) {
         const ks_vf max = ks_signed_absmax(xt, v, &zero[v]);
         const ks_vf iscale = ks_div(ks_set1(-4.f), max);
         sumlx[v] = suml2[v] = zerov;
@@ -253,8 +254,8 @@ KS_FN void ks_q3_search(const ks_vf xt[16][KS_NVT], float *restrict scales, floa
         }
     }
     /* A vector leaves the loop once a round changed none of its lanes. */
-    int active[KS_NVT], nactive = KS_NVT;
-    for (int v = 0; v < KS_NVT; ++v)
+    int active[KS_NVT], nactive = nv;
+    for (int v = 0; v < nv; ++v)
         active[v] = v;
     for (int itry = 0; itry < 5 && nactive; ++itry) {
         ks_vm changed[KS_NVT];
@@ -287,7 +288,7 @@ KS_FN void ks_q3_search(const ks_vf xt[16][KS_NVT], float *restrict scales, floa
                 active[kept++] = active[a];
         nactive = kept;
     }
-    for (int v = 0; v < KS_NVT; ++v) {
+    for (int v = 0; v < nv; ++v) {
         const ks_vf scale = ks_sel(ks_gt(suml2[v], zerov), ks_div(sumlx[v], suml2[v]), zerov);
         ks_store(scales + KS_N * v, ks_sel(zero[v], zerov, scale));
         for (int i = 0; i < 16; ++i)
@@ -318,27 +319,28 @@ KS_FN void ks_requant(const float *restrict x, float d, int lo, int hi,
 
 /* The importance weights of a group, transposed, or x^2 without them. */
 KS_FN void ks_weights(const ks_vf xt[16][KS_NVT], const float *restrict qw,
-                      ks_vf wt[16][KS_NVT])
+                      ks_vf wt[16][KS_NVT], int nv)
 {
     if (qw) {
-        ks_transpose(qw, wt);
+        ks_transpose(qw, wt, nv);
         return;
     }
     for (int i = 0; i < 16; ++i)
-        for (int v = 0; v < KS_NVT; ++v)
+        for (int v = 0; v < nv; ++v)
             wt[i][v] = ks_mul(xt[i][v], xt[i][v]);
 }
 
-/* KS_G super-blocks x[0 .. 256*KS_G) -> y[0 .. KS_G). */
+/* ng <= KS_G super-blocks x[0 .. 256*ng) -> y[0 .. ng). */
 KS_TARGET static void ks_q6_K_group(block_q6_K *restrict y, const float *restrict x,
-                                    const float *restrict qw)
+                                    const float *restrict qw, int ng)
 {
+    const int nv = ng * KS_NV;
     ks_vf xt[16][KS_NVT], wt[16][KS_NVT];
     float scales[KS_SB], lev[16][KS_SB];
-    ks_transpose(x, xt);
-    ks_weights(xt, qw, wt);
-    ks_qx_search(32, xt, wt, scales, lev);
-    for (int g = 0; g < KS_G; ++g) {
+    ks_transpose(x, xt, nv);
+    ks_weights(xt, qw, wt, nv);
+    ks_qx_search(32, xt, wt, nv, scales, lev);
+    for (int g = 0; g < ng; ++g) {
         if (!slim_q6_K_set_scales(&y[g], scales + 16 * g))
             continue;
         int8_t L[QK_K];
@@ -350,23 +352,24 @@ KS_TARGET static void ks_q6_K_group(block_q6_K *restrict y, const float *restric
 }
 
 KS_TARGET static void ks_q3_K_group(block_q3_K *restrict y, const float *restrict x,
-                                    const float *restrict qw)
+                                    const float *restrict qw, int ng)
 {
+    const int nv = ng * KS_NV;
     ks_vf xt[16][KS_NVT];
     float scales[KS_SB], lev[16][KS_SB];
-    ks_transpose(x, xt);
+    ks_transpose(x, xt, nv);
     if (qw) {
         /* ggml's quantize_row_q3_K_impl: w = qw * sqrt(sigma2 + x^2), with
          * sigma2 from a sequential sum over each super-block. */
         float sumx2[KS_G] = { 0 }, sigma2[KS_G], sw[KS_SB];
-        for (int j = 0; j < QK_K; ++j)          /* KS_G interleaved chains */
-            for (int g = 0; g < KS_G; ++g)
+        for (int j = 0; j < QK_K; ++j)          /* ng interleaved chains */
+            for (int g = 0; g < ng; ++g)
                 sumx2[g] += x[QK_K * g + j] * x[QK_K * g + j];
-        for (int g = 0; g < KS_G; ++g)
+        for (int g = 0; g < ng; ++g)
             sigma2[g] = 2 * sumx2[g] / QK_K;
         ks_vf wt[16][KS_NVT];
-        ks_transpose(qw, wt);
-        for (int v = 0; v < KS_NVT; ++v) {
+        ks_transpose(qw, wt, nv);
+        for (int v = 0; v < nv; ++v) {
             const ks_vf s2 = ks_set1(sigma2[v / KS_NV]);
             ks_vf s = ks_set1(0.f);
             for (int i = 0; i < 16; ++i) {
@@ -376,18 +379,18 @@ KS_TARGET static void ks_q3_K_group(block_q3_K *restrict y, const float *restric
             }
             ks_store(sw + KS_N * v, s);
         }
-        ks_qx_search(4, xt, wt, scales, lev);
-        for (int g = 0; g < KS_G; ++g) {
+        ks_qx_search(4, xt, wt, nv, scales, lev);
+        for (int g = 0; g < ng; ++g) {
             int8_t Ls[16];
             const float d = ks_qx_quants16(32, scales + 16 * g, sw + 16 * g, Ls);
             slim_q3_K_put_scales(&y[g], Ls, d);
         }
     } else {
-        ks_q3_search(xt, scales, lev);
-        for (int g = 0; g < KS_G; ++g)
+        ks_q3_search(xt, nv, scales, lev);
+        for (int g = 0; g < ng; ++g)
             slim_q3_K_set_scales(&y[g], scales + 16 * g);
     }
-    for (int g = 0; g < KS_G; ++g) {
+    for (int g = 0; g < ng; ++g) {
         int8_t L[QK_K];
         for (int j = 0; j < 16; ++j)
             ks_requant(x + QK_K * g + 16 * j, slim_q3_K_subscale(&y[g], j), -4, 3, lev,
@@ -396,10 +399,6 @@ KS_TARGET static void ks_q3_K_group(block_q3_K *restrict y, const float *restric
     }
 }
 
-/*
- * Whole groups in place; a last partial group goes through zero-padded
- * copies (a zero super-block costs almost nothing and is dropped).
- */
 #define KS_ROW(t)                                                                        \
     KS_TARGET void KS_CAT(slim_quantize_row_##t, KS_PATH)(const float *restrict x,        \
                                                           void *restrict vy, int64_t n,   \
@@ -407,19 +406,10 @@ KS_TARGET static void ks_q3_K_group(block_q3_K *restrict y, const float *restric
     {                                                                                    \
         block_##t *y = vy;                                                               \
         const int64_t nb = n / QK_K;                                                     \
-        int64_t b = 0;                                                                   \
-        for (; b + KS_G <= nb; b += KS_G)                                                \
-            ks_##t##_group(&y[b], x + QK_K * b, qw ? qw + QK_K * b : NULL);              \
-        if (b == nb)                                                                     \
-            return;                                                                      \
-        float xb[QK_K * KS_G] = { 0 }, wb[QK_K * KS_G] = { 0 };                          \
-        block_##t yb[KS_G];                                                              \
-        const size_t rest = (size_t)(nb - b);                                            \
-        memcpy(xb, x + QK_K * b, rest * QK_K * sizeof(float));                           \
-        if (qw)                                                                          \
-            memcpy(wb, qw + QK_K * b, rest * QK_K * sizeof(float));                      \
-        ks_##t##_group(yb, xb, qw ? wb : NULL);                                          \
-        memcpy(&y[b], yb, rest * sizeof(block_##t));                                     \
+        for (int64_t b = 0; b < nb; b += KS_G) {                                         \
+            const int ng = nb - b < KS_G ? (int)(nb - b) : KS_G;                          \
+            ks_##t##_group(&y[b], x + QK_K * b, qw ? qw + QK_K * b : NULL, ng);          \
+        }                                                                                \
     }
 
 KS_ROW(q3_K)

@@ -9,7 +9,7 @@
 #define KS_TARGET
 #define KS_PRIM static inline __attribute__((always_inline))
 #define KS_N 4
-#define KS_G 2
+#define KS_G 4
 #define KS_TB 5
 #define KS_PATH neon
 
@@ -53,6 +53,11 @@ KS_PRIM ks_vm ks_mor(ks_vm a, ks_vm b) { return vorrq_u32(a, b); }
 KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return vbicq_u32(a, b); }
 KS_PRIM int ks_mnone(ks_vm m) { return vmaxvq_u32(m) == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return vdupq_n_u32(0); }
+KS_PRIM unsigned ks_mbits(ks_vm m)
+{
+    const uint32_t bit[4] = { 1, 2, 4, 8 };
+    return vaddvq_u32(vandq_u32(m, vld1q_u32(bit)));
+}
 
 /* Four 4 x 4 tiles. */
 KS_PRIM void ks_transpose_rows(const float *x, ks_vf cols[16])

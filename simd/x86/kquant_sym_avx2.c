@@ -10,7 +10,7 @@
 #define KS_TARGET SLIM_TARGET_AVX2
 #define KS_PRIM static inline SLIM_TARGET_AVX2 __attribute__((always_inline))
 #define KS_N 8
-#define KS_G 4
+#define KS_G 8
 #define KS_TB 4
 #define KS_PATH avx2
 
@@ -61,6 +61,7 @@ KS_PRIM ks_vm ks_mor(ks_vm a, ks_vm b) { return _mm256_or_ps(a, b); }
 KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return _mm256_andnot_ps(b, a); }
 KS_PRIM int ks_mnone(ks_vm m) { return _mm256_movemask_ps(m) == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return _mm256_setzero_ps(); }
+KS_PRIM unsigned ks_mbits(ks_vm m) { return (unsigned)_mm256_movemask_ps(m); }
 
 KS_PRIM void ks_deq16(float *y, __m128i q, float f)
 {

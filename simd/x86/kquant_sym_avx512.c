@@ -11,7 +11,7 @@
 #define KS_TARGET SLIM_TARGET_AVX512
 #define KS_PRIM static inline SLIM_TARGET_AVX512 __attribute__((always_inline))
 #define KS_N 16
-#define KS_G 4
+#define KS_G 8
 #define KS_TB 5
 #define KS_PATH avx512
 
@@ -58,6 +58,7 @@ KS_PRIM ks_vm ks_mor(ks_vm a, ks_vm b) { return (ks_vm)(a | b); }
 KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return (ks_vm)(a & ~b); }
 KS_PRIM int ks_mnone(ks_vm m) { return m == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return 0; }
+KS_PRIM unsigned ks_mbits(ks_vm m) { return m; }
 
 KS_PRIM void ks_deq16(float *y, __m128i q, float f)
 {
