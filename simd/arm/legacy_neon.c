@@ -13,7 +13,7 @@
  */
 #include "simd/kernels.h"
 #include "simd/blocks.h"
-#include "simd/ref/half.h"
+#include "simd/ref/legacy.h"
 
 #include <arm_neon.h>
 #include <math.h>
@@ -117,12 +117,6 @@ static inline float asym_block(const float *x, int nmax, int top, float *m_out, 
     return d;
 }
 
-static inline void put_half(uint8_t *p, float f)
-{
-    uint16_t h = slim_f32_to_half(f);
-    memcpy(p, &h, 2);
-}
-
 /* qs[j] = low nibble of element j | low nibble of element j+16 << 4. */
 static inline void store_nibbles(uint8_t *qs, const uint8x16_t b[2])
 {
@@ -157,7 +151,7 @@ void slim_quantize_row_q4_0_neon(const float *restrict x, void *restrict vy, int
     uint8_t *y = vy;
     for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_0)) {
         uint8x16_t b[2];
-        put_half(y + offsetof(block_q4_0, d), sym_block(x, 8, b));
+        slim_legacy_put_half(y + offsetof(block_q4_0, d), sym_block(x, 8, b));
         store_nibbles(y + offsetof(block_q4_0, qs), b);
     }
 }
@@ -172,7 +166,7 @@ void slim_quantize_row_q5_0_neon(const float *restrict x, void *restrict vy, int
     uint8_t *y = vy;
     for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_0)) {
         uint8x16_t b[2];
-        put_half(y + offsetof(block_q5_0, d), sym_block(x, 16, b));
+        slim_legacy_put_half(y + offsetof(block_q5_0, d), sym_block(x, 16, b));
         store_qh(y + offsetof(block_q5_0, qh), b);
         store_nibbles(y + offsetof(block_q5_0, qs), b);
     }
@@ -189,8 +183,8 @@ void slim_quantize_row_q4_1_neon(const float *restrict x, void *restrict vy, int
     for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_1)) {
         uint8x16_t b[2];
         float m;
-        put_half(y + offsetof(block_q4_1, d), asym_block(x, 15, 15, &m, b));
-        put_half(y + offsetof(block_q4_1, m), m);
+        slim_legacy_put_half(y + offsetof(block_q4_1, d), asym_block(x, 15, 15, &m, b));
+        slim_legacy_put_half(y + offsetof(block_q4_1, m), m);
         store_nibbles(y + offsetof(block_q4_1, qs), b);
     }
 }
@@ -207,8 +201,8 @@ void slim_quantize_row_q5_1_neon(const float *restrict x, void *restrict vy, int
         uint8x16_t b[2];
         float m;
         /* ggml does not cap q5_1 levels; INT32_MAX leaves them alone. */
-        put_half(y + offsetof(block_q5_1, d), asym_block(x, 31, INT32_MAX, &m, b));
-        put_half(y + offsetof(block_q5_1, m), m);
+        slim_legacy_put_half(y + offsetof(block_q5_1, d), asym_block(x, 31, INT32_MAX, &m, b));
+        slim_legacy_put_half(y + offsetof(block_q5_1, m), m);
         store_qh(y + offsetof(block_q5_1, qh), b);
         store_nibbles(y + offsetof(block_q5_1, qs), b);
     }
@@ -225,7 +219,7 @@ void slim_quantize_row_q8_0_neon(const float *restrict x, void *restrict vy, int
         for (int k = 0; k < 8; k++)
             a[k] = vabsq_f32(v[k]);
         const float d = max8(a) / 127.0f;
-        put_half(y + offsetof(block_q8_0, d), d);
+        slim_legacy_put_half(y + offsetof(block_q8_0, d), d);
         const float32x4_t idv = vdupq_n_f32(inverse(d));
         int32x4_t q[8];
         /* fcvtas rounds half away from zero: roundf and the cast in one. */
@@ -239,13 +233,6 @@ void slim_quantize_row_q8_0_neon(const float *restrict x, void *restrict vy, int
 }
 
 /* ---- dequantize ---- */
-
-static inline float get_half(const uint8_t *p)
-{
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return slim_half_to_f32(h);
-}
 
 /* y[0..16) = (float)l * d (+ m when add_m) for 16 signed byte levels. */
 static inline void store_scaled16(float *y, int8x16_t l, float32x4_t d, float32x4_t m, int add_m)
@@ -302,7 +289,7 @@ void slim_dequantize_row_q4_0_neon(const void *restrict vx, float *restrict y, i
         uint8x16_t b[2];
         unpack_nibbles(x + offsetof(block_q4_0, qs), b);
         recentre(b, 8);
-        store_scaled(y, b, get_half(x + offsetof(block_q4_0, d)), 0.0f, 0);
+        store_scaled(y, b, slim_legacy_get_half(x + offsetof(block_q4_0, d)), 0.0f, 0);
     }
 }
 
@@ -312,8 +299,8 @@ void slim_dequantize_row_q4_1_neon(const void *restrict vx, float *restrict y, i
     for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_1), y += QK) {
         uint8x16_t b[2];
         unpack_nibbles(x + offsetof(block_q4_1, qs), b);
-        store_scaled(y, b, get_half(x + offsetof(block_q4_1, d)),
-                     get_half(x + offsetof(block_q4_1, m)), 1);
+        store_scaled(y, b, slim_legacy_get_half(x + offsetof(block_q4_1, d)),
+                     slim_legacy_get_half(x + offsetof(block_q4_1, m)), 1);
     }
 }
 
@@ -325,7 +312,7 @@ void slim_dequantize_row_q5_0_neon(const void *restrict vx, float *restrict y, i
         unpack_nibbles(x + offsetof(block_q5_0, qs), b);
         add_qh(x + offsetof(block_q5_0, qh), b);
         recentre(b, 16);
-        store_scaled(y, b, get_half(x + offsetof(block_q5_0, d)), 0.0f, 0);
+        store_scaled(y, b, slim_legacy_get_half(x + offsetof(block_q5_0, d)), 0.0f, 0);
     }
 }
 
@@ -336,8 +323,8 @@ void slim_dequantize_row_q5_1_neon(const void *restrict vx, float *restrict y, i
         uint8x16_t b[2];
         unpack_nibbles(x + offsetof(block_q5_1, qs), b);
         add_qh(x + offsetof(block_q5_1, qh), b);
-        store_scaled(y, b, get_half(x + offsetof(block_q5_1, d)),
-                     get_half(x + offsetof(block_q5_1, m)), 1);
+        store_scaled(y, b, slim_legacy_get_half(x + offsetof(block_q5_1, d)),
+                     slim_legacy_get_half(x + offsetof(block_q5_1, m)), 1);
     }
 }
 
@@ -347,6 +334,6 @@ void slim_dequantize_row_q8_0_neon(const void *restrict vx, float *restrict y, i
     for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q8_0), y += QK) {
         const uint8_t *qs = x + offsetof(block_q8_0, qs);
         const uint8x16_t b[2] = { vld1q_u8(qs), vld1q_u8(qs + 16) };
-        store_scaled(y, b, get_half(x + offsetof(block_q8_0, d)), 0.0f, 0);
+        store_scaled(y, b, slim_legacy_get_half(x + offsetof(block_q8_0, d)), 0.0f, 0);
     }
 }

@@ -21,21 +21,6 @@
 
 #define QK QK_LEGACY
 
-/* Rows need not be aligned, so blocks are addressed as bytes and the
- * halves copied with memcpy. */
-static inline void put_half(uint8_t *p, float f)
-{
-    uint16_t h = slim_f32_to_half(f);
-    memcpy(p, &h, 2);
-}
-
-static inline float get_half(const uint8_t *p)
-{
-    uint16_t h;
-    memcpy(&h, p, 2);
-    return slim_half_to_f32(h);
-}
-
 /*
  * The element of largest magnitude, the first one on ties (ggml scans with
  * a strict "amax < |v|"), or +0 when every element is zero.
@@ -165,7 +150,7 @@ void slim_quantize_row_q4_0_ref(const float *restrict x, void *restrict vy, int6
         uint8_t L[QK];
         const float *xb = x + i * QK;
         float d = qw ? sym_search(xb, qw + i * QK, sigma2, 8, L) : sym_levels(xb, 8, L);
-        put_half(y + offsetof(block_q4_0, d), d);
+        slim_legacy_put_half(y + offsetof(block_q4_0, d), d);
         pack_nibbles(L, y + offsetof(block_q4_0, qs));
     }
 }
@@ -179,7 +164,7 @@ void slim_quantize_row_q5_0_ref(const float *restrict x, void *restrict vy, int6
         uint8_t L[QK];
         const float *xb = x + i * QK;
         float d = qw ? sym_search(xb, qw + i * QK, sigma2, 16, L) : sym_levels(xb, 16, L);
-        put_half(y + offsetof(block_q5_0, d), d);
+        slim_legacy_put_half(y + offsetof(block_q5_0, d), d);
         pack_5bit(L, y + offsetof(block_q5_0, qs), y + offsetof(block_q5_0, qh));
     }
 }
@@ -195,8 +180,8 @@ void slim_quantize_row_q4_1_ref(const float *restrict x, void *restrict vy, int6
         const float *xb = x + i * QK;
         float d = qw ? asym_search(xb, qw + i * QK, sigma2, 15, L, &m)
                      : asym_levels(xb, 15, 1, L, &m);
-        put_half(y + offsetof(block_q4_1, d), d);
-        put_half(y + offsetof(block_q4_1, m), m);
+        slim_legacy_put_half(y + offsetof(block_q4_1, d), d);
+        slim_legacy_put_half(y + offsetof(block_q4_1, m), m);
         pack_nibbles(L, y + offsetof(block_q4_1, qs));
     }
 }
@@ -212,8 +197,8 @@ void slim_quantize_row_q5_1_ref(const float *restrict x, void *restrict vy, int6
         const float *xb = x + i * QK;
         float d = qw ? asym_search(xb, qw + i * QK, sigma2, 31, L, &m)
                      : asym_levels(xb, 31, 0, L, &m);
-        put_half(y + offsetof(block_q5_1, d), d);
-        put_half(y + offsetof(block_q5_1, m), m);
+        slim_legacy_put_half(y + offsetof(block_q5_1, d), d);
+        slim_legacy_put_half(y + offsetof(block_q5_1, m), m);
         pack_5bit(L, y + offsetof(block_q5_1, qs), y + offsetof(block_q5_1, qh));
     }
 }
@@ -231,7 +216,7 @@ void slim_quantize_row_q8_0_ref(const float *restrict x, void *restrict vy, int6
             amax = amax > fabsf(xb[j]) ? amax : fabsf(xb[j]);
         const float d = amax / 127.0f;
         const float id = d ? 1.0f / d : 0.0f;
-        put_half(y + offsetof(block_q8_0, d), d);
+        slim_legacy_put_half(y + offsetof(block_q8_0, d), d);
         for (int j = 0; j < QK; j++)
             y[offsetof(block_q8_0, qs) + j] = (uint8_t)slim_legacy_cvtt_i8(roundf(xb[j] * id));
     }
@@ -255,7 +240,7 @@ void slim_dequantize_row_q4_0_ref(const void *restrict vx, float *restrict y, in
 {
     const uint8_t *x = vx;
     for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_0), y += QK) {
-        const float d = get_half(x + offsetof(block_q4_0, d));
+        const float d = slim_legacy_get_half(x + offsetof(block_q4_0, d));
         const uint8_t *qs = x + offsetof(block_q4_0, qs);
         for (int j = 0; j < QK; j++)
             y[j] = (float)(nibble(qs, j) - 8) * d;
@@ -266,8 +251,8 @@ void slim_dequantize_row_q4_1_ref(const void *restrict vx, float *restrict y, in
 {
     const uint8_t *x = vx;
     for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_1), y += QK) {
-        const float d = get_half(x + offsetof(block_q4_1, d));
-        const float m = get_half(x + offsetof(block_q4_1, m));
+        const float d = slim_legacy_get_half(x + offsetof(block_q4_1, d));
+        const float m = slim_legacy_get_half(x + offsetof(block_q4_1, m));
         const uint8_t *qs = x + offsetof(block_q4_1, qs);
         for (int j = 0; j < QK; j++)
             y[j] = (float)nibble(qs, j) * d + m;
@@ -278,7 +263,7 @@ void slim_dequantize_row_q5_0_ref(const void *restrict vx, float *restrict y, in
 {
     const uint8_t *x = vx;
     for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_0), y += QK) {
-        const float d = get_half(x + offsetof(block_q5_0, d));
+        const float d = slim_legacy_get_half(x + offsetof(block_q5_0, d));
         const uint32_t qh = load_qh(x + offsetof(block_q5_0, qh));
         const uint8_t *qs = x + offsetof(block_q5_0, qs);
         for (int j = 0; j < QK; j++) {
@@ -292,8 +277,8 @@ void slim_dequantize_row_q5_1_ref(const void *restrict vx, float *restrict y, in
 {
     const uint8_t *x = vx;
     for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_1), y += QK) {
-        const float d = get_half(x + offsetof(block_q5_1, d));
-        const float m = get_half(x + offsetof(block_q5_1, m));
+        const float d = slim_legacy_get_half(x + offsetof(block_q5_1, d));
+        const float m = slim_legacy_get_half(x + offsetof(block_q5_1, m));
         const uint32_t qh = load_qh(x + offsetof(block_q5_1, qh));
         const uint8_t *qs = x + offsetof(block_q5_1, qs);
         for (int j = 0; j < QK; j++) {
@@ -307,7 +292,7 @@ void slim_dequantize_row_q8_0_ref(const void *restrict vx, float *restrict y, in
 {
     const uint8_t *x = vx;
     for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q8_0), y += QK) {
-        const float d = get_half(x + offsetof(block_q8_0, d));
+        const float d = slim_legacy_get_half(x + offsetof(block_q8_0, d));
         const int8_t *qs = (const int8_t *)(x + offsetof(block_q8_0, qs));
         for (int j = 0; j < QK; j++)
             y[j] = (float)qs[j] * d;

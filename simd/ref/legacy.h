@@ -6,6 +6,24 @@
 #define SLIM_SIMD_REF_LEGACY_H
 
 #include <stdint.h>
+#include <string.h>
+
+#include "simd/ref/half.h"
+
+/* Rows need not be aligned, so every path addresses blocks as bytes and
+ * copies the half-precision scales with memcpy. */
+static inline void slim_legacy_put_half(uint8_t *p, float f)
+{
+    uint16_t h = slim_f32_to_half(f);
+    memcpy(p, &h, 2);
+}
+
+static inline float slim_legacy_get_half(const uint8_t *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return slim_half_to_f32(h);
+}
 
 /*
  * ggml turns the scaled values into levels with plain C casts such as

@@ -16,7 +16,7 @@
 #include "simd/kernels.h"
 #include "simd/cpu_internal.h"
 #include "simd/blocks.h"
-#include "simd/ref/half.h"
+#include "simd/ref/legacy.h"
 
 #include <immintrin.h>
 #include <stddef.h>
@@ -115,12 +115,6 @@ static inline __m256i asym_block(const float *x, int nmax, int top, float *d_out
     return levels(v, _mm256_set1_ps(min), id, 0.5f, top);
 }
 
-static inline void put_half(uint8_t *p, float f)
-{
-    uint16_t h = slim_f32_to_half(f);
-    memcpy(p, &h, 2);
-}
-
 /* qs[j] = low nibble of element j | low nibble of element j+16 << 4. */
 SLIM_TARGET_AVX2
 static inline void store_nibbles(uint8_t *qs, __m256i b)
@@ -153,7 +147,7 @@ void slim_quantize_row_q4_0_avx2(const float *restrict x, void *restrict vy, int
     for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_0)) {
         float d;
         __m256i b = sym_block(x, 8, &d);
-        put_half(y + offsetof(block_q4_0, d), d);
+        slim_legacy_put_half(y + offsetof(block_q4_0, d), d);
         store_nibbles(y + offsetof(block_q4_0, qs), b);
     }
 }
@@ -170,7 +164,7 @@ void slim_quantize_row_q5_0_avx2(const float *restrict x, void *restrict vy, int
     for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_0)) {
         float d;
         __m256i b = sym_block(x, 16, &d);
-        put_half(y + offsetof(block_q5_0, d), d);
+        slim_legacy_put_half(y + offsetof(block_q5_0, d), d);
         store_qh(y + offsetof(block_q5_0, qh), b);
         store_nibbles(y + offsetof(block_q5_0, qs), b);
     }
@@ -188,8 +182,8 @@ void slim_quantize_row_q4_1_avx2(const float *restrict x, void *restrict vy, int
     for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_1)) {
         float d, m;
         __m256i b = asym_block(x, 15, 15, &d, &m);
-        put_half(y + offsetof(block_q4_1, d), d);
-        put_half(y + offsetof(block_q4_1, m), m);
+        slim_legacy_put_half(y + offsetof(block_q4_1, d), d);
+        slim_legacy_put_half(y + offsetof(block_q4_1, m), m);
         store_nibbles(y + offsetof(block_q4_1, qs), b);
     }
 }
@@ -207,8 +201,8 @@ void slim_quantize_row_q5_1_avx2(const float *restrict x, void *restrict vy, int
         float d, m;
         /* ggml does not cap q5_1 levels; INT32_MAX leaves them alone. */
         __m256i b = asym_block(x, 31, INT32_MAX, &d, &m);
-        put_half(y + offsetof(block_q5_1, d), d);
-        put_half(y + offsetof(block_q5_1, m), m);
+        slim_legacy_put_half(y + offsetof(block_q5_1, d), d);
+        slim_legacy_put_half(y + offsetof(block_q5_1, m), m);
         store_qh(y + offsetof(block_q5_1, qh), b);
         store_nibbles(y + offsetof(block_q5_1, qs), b);
     }
@@ -231,7 +225,7 @@ void slim_quantize_row_q8_0_avx2(const float *restrict x, void *restrict vy, int
                                  _mm256_max_ps(_mm256_and_ps(v[2], absmask), _mm256_and_ps(v[3], absmask)));
         const float d = _mm256_cvtss_f32(hmax8(m)) / 127.0f;
         const float id = d ? 1.0f / d : 0.0f;
-        put_half(y + offsetof(block_q8_0, d), d);
+        slim_legacy_put_half(y + offsetof(block_q8_0, d), d);
         const __m256 idv = _mm256_set1_ps(id);
         __m256i q[4];
         for (int k = 0; k < 4; k++) {

@@ -7,7 +7,7 @@
 #include "simd/kernels.h"
 #include "simd/cpu_internal.h"
 #include "simd/blocks.h"
-#include "simd/ref/half.h"
+#include "simd/ref/legacy.h"
 
 #include <immintrin.h>
 #include <stddef.h>
@@ -72,12 +72,6 @@ static inline float asym_block(const float *x, int nmax, int top, float *m_out, 
     return d;
 }
 
-static inline void put_half(uint8_t *p, float f)
-{
-    uint16_t h = slim_f32_to_half(f);
-    memcpy(p, &h, 2);
-}
-
 SLIM_TARGET_AVX512
 static inline void store_nibbles(uint8_t *qs, __m128i lo, __m128i hi)
 {
@@ -108,7 +102,7 @@ void slim_quantize_row_q4_0_avx512(const float *restrict x, void *restrict vy, i
     uint8_t *y = vy;
     for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_0)) {
         __m128i lo, hi;
-        put_half(y + offsetof(block_q4_0, d), sym_block(x, 8, &lo, &hi));
+        slim_legacy_put_half(y + offsetof(block_q4_0, d), sym_block(x, 8, &lo, &hi));
         store_nibbles(y + offsetof(block_q4_0, qs), lo, hi);
     }
 }
@@ -124,7 +118,7 @@ void slim_quantize_row_q5_0_avx512(const float *restrict x, void *restrict vy, i
     uint8_t *y = vy;
     for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_0)) {
         __m128i lo, hi;
-        put_half(y + offsetof(block_q5_0, d), sym_block(x, 16, &lo, &hi));
+        slim_legacy_put_half(y + offsetof(block_q5_0, d), sym_block(x, 16, &lo, &hi));
         store_qh(y + offsetof(block_q5_0, qh), lo, hi);
         store_nibbles(y + offsetof(block_q5_0, qs), lo, hi);
     }
@@ -142,8 +136,8 @@ void slim_quantize_row_q4_1_avx512(const float *restrict x, void *restrict vy, i
     for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_1)) {
         __m128i lo, hi;
         float m;
-        put_half(y + offsetof(block_q4_1, d), asym_block(x, 15, 15, &m, &lo, &hi));
-        put_half(y + offsetof(block_q4_1, m), m);
+        slim_legacy_put_half(y + offsetof(block_q4_1, d), asym_block(x, 15, 15, &m, &lo, &hi));
+        slim_legacy_put_half(y + offsetof(block_q4_1, m), m);
         store_nibbles(y + offsetof(block_q4_1, qs), lo, hi);
     }
 }
@@ -161,8 +155,8 @@ void slim_quantize_row_q5_1_avx512(const float *restrict x, void *restrict vy, i
         __m128i lo, hi;
         float m;
         /* ggml does not cap q5_1 levels; INT32_MAX leaves them alone. */
-        put_half(y + offsetof(block_q5_1, d), asym_block(x, 31, INT32_MAX, &m, &lo, &hi));
-        put_half(y + offsetof(block_q5_1, m), m);
+        slim_legacy_put_half(y + offsetof(block_q5_1, d), asym_block(x, 31, INT32_MAX, &m, &lo, &hi));
+        slim_legacy_put_half(y + offsetof(block_q5_1, m), m);
         store_qh(y + offsetof(block_q5_1, qh), lo, hi);
         store_nibbles(y + offsetof(block_q5_1, qs), lo, hi);
     }
@@ -194,7 +188,7 @@ void slim_quantize_row_q8_0_avx512(const float *restrict x, void *restrict vy, i
         const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
         const float d = amax / 127.0f;
         const float id = d ? 1.0f / d : 0.0f;
-        put_half(y + offsetof(block_q8_0, d), d);
+        slim_legacy_put_half(y + offsetof(block_q8_0, d), d);
         const __m512 idv = _mm512_set1_ps(id);
         __m128i lo = _mm512_cvtepi32_epi8(round_away(_mm512_mul_ps(v0, idv)));
         __m128i hi = _mm512_cvtepi32_epi8(round_away(_mm512_mul_ps(v1, idv)));
