@@ -157,5 +157,19 @@ expect 0 "" "$Q" raw -t q4_K -c 256 --imatrix ones.imx w.f32 -o i.q
 expect 0 "" "$Q" raw -t q4_K -c 256 w.f32 -o w.f32.q
 [ -z "$(ls -A | grep tmp)" ] || bad "temporary files left after success: $(ls -A | grep tmp)"
 
+# Through a symlink the target file is replaced (keeping its mode) and the
+# link stays; a FIFO (like a device) is written in place, not replaced.
+echo old > target.q && chmod 640 target.q && ln -s target.q link.q
+expect 0 "" "$Q" raw -t q4_K -c 256 w.f32 -o link.q
+[ -L link.q ] || bad "the symlink was replaced"
+cmp -s a.q target.q || bad "the symlink's target does not hold the output"
+[ "$(stat -c %a target.q)" = 640 ] || bad "the target's mode changed to $(stat -c %a target.q)"
+mkfifo fifo.q
+cat fifo.q > from-fifo.q &
+expect 0 "" "$Q" raw -t q4_K -c 256 w.f32 -o fifo.q
+wait
+[ -p fifo.q ] || bad "the FIFO was replaced by a file"
+cmp -s a.q from-fifo.q || bad "the FIFO did not carry the output"
+
 echo "cli_quant.sh: $pass checks passed, $fail failed"
 [ $fail -eq 0 ]

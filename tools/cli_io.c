@@ -107,8 +107,9 @@ void cli_input_free(cli_input *in)
 
 struct cli_output {
     int fd;
-    int slot;           /* index in pending[], or -1 for stdout */
-    const char *path;
+    int slot;           /* index in pending[]; -1 stdout, -2 a device or pipe */
+    const char *path;   /* as given, for messages */
+    char *target;       /* what the rename replaces: path, or a symlink's target */
     char *buf;          /* write buffer */
     size_t used;
 };
@@ -167,13 +168,30 @@ cli_output *cli_output_open(const char *path, int binary)
         out->fd = STDOUT_FILENO;
         return out;
     }
+    /* Devices and pipes (-o /dev/null, a FIFO) are written in place: renaming
+     * a new file over them would replace the device. */
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode))
+            cli_fail("cannot write '%s': is a directory", path);
+        out->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (out->fd < 0)
+            cli_fail("cannot open '%s': %s", path, strerror(errno));
+        out->slot = -2;
+        return out;
+    }
+    /* Through a symlink, replace the file it points to, not the link. */
+    out->target = exists ? realpath(path, NULL) : strdup(path);
+    if (!out->target)
+        cli_fail("cannot resolve '%s': %s", path, strerror(errno));
     install_handlers();
     int slot = 0;
     while (slot < MAX_OUTPUTS && pending_used[slot])
         slot++;
     if (slot == MAX_OUTPUTS)
         cli_fail("too many outputs open at once");
-    int n = snprintf(pending[slot], PATH_MAX, "%s.tmp-XXXXXX", path);
+    int n = snprintf(pending[slot], PATH_MAX, "%s.tmp-XXXXXX", out->target);
     if (n < 0 || n >= PATH_MAX)
         cli_fail("output path too long: '%s'", path);
     /* Block signals while the name and the file come into being together. */
@@ -188,16 +206,17 @@ cli_output *cli_output_open(const char *path, int binary)
     if (out->fd < 0)
         cli_fail("cannot create '%s': %s", path, strerror(err));
     out->slot = slot;
-    /* mkstemp makes the file 0600; give it the usual mode for new files. */
+    /* mkstemp makes the file 0600: keep the mode of the file replaced, or
+     * give a new one the usual mode for new files. */
     mode_t mask = umask(0);
     umask(mask);
-    fchmod(out->fd, 0666 & ~mask);
+    fchmod(out->fd, exists ? (st.st_mode & 07777) : (0666 & ~mask));
     return out;
 }
 
 const char *cli_output_name(const cli_output *out)
 {
-    return out->slot < 0 ? "stdout" : out->path;
+    return out->slot == -1 ? "stdout" : out->path;
 }
 
 static void flush_buf(cli_output *out)
@@ -240,10 +259,13 @@ void cli_output_commit(cli_output *out)
             cli_fail("cannot write '%s': %s", out->path, strerror(errno));
         if (close(out->fd) != 0)
             cli_fail("cannot write '%s': %s", out->path, strerror(errno));
-        if (rename(tmp, out->path) != 0)
-            cli_fail("cannot rename '%s' to '%s': %s", tmp, out->path, strerror(errno));
+        if (rename(tmp, out->target) != 0)
+            cli_fail("cannot rename '%s' to '%s': %s", tmp, out->target, strerror(errno));
         pending_used[out->slot] = 0;
+    } else if (out->slot == -2 && close(out->fd) != 0) {
+        cli_fail("cannot write '%s': %s", out->path, strerror(errno));
     }
+    free(out->target);
     free(out->buf);
     free(out);
 }
