@@ -57,6 +57,7 @@
 /* Trial scales of make_qx_quants: the first guess, is = -9..-1, 1..9, and
  * one padding trial so the count divides into groups of KS_TB. */
 #define KS_TRIALS 20
+_Static_assert(KS_TRIALS % KS_TB == 0, "KS_TB must divide KS_TRIALS");
 
 /* t[i][v] lane k = x[16 * (KS_N * v + k) + i]: KS_N sub-blocks (rows of
  * 16 values) at a time through the includer's ks_transpose_rows. */

@@ -6,6 +6,8 @@
 #include <arm_neon.h>
 #include <string.h>
 
+#include "simd/blocks.h"
+
 #define KS_TARGET
 #define KS_PRIM static inline __attribute__((always_inline))
 #define KS_N 4
@@ -53,11 +55,6 @@ KS_PRIM ks_vm ks_mor(ks_vm a, ks_vm b) { return vorrq_u32(a, b); }
 KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return vbicq_u32(a, b); }
 KS_PRIM int ks_mnone(ks_vm m) { return vmaxvq_u32(m) == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return vdupq_n_u32(0); }
-KS_PRIM unsigned ks_mbits(ks_vm m)
-{
-    const uint32_t bit[4] = { 1, 2, 4, 8 };
-    return vaddvq_u32(vandq_u32(m, vld1q_u32(bit)));
-}
 
 /* Four 4 x 4 tiles. */
 KS_PRIM void ks_transpose_rows(const float *x, ks_vf cols[16])
@@ -72,8 +69,47 @@ KS_PRIM void ks_transpose_rows(const float *x, ks_vf cols[16])
     }
 }
 
-#define ks_q3_K_pack slim_q3_K_pack
-#define ks_q6_K_pack slim_q6_K_pack
+/* As slim_q3_K_pack (L: 0..7), 16 bytes at a time. */
+KS_PRIM void ks_q3_K_pack(block_q3_K *restrict y, int8_t *restrict L)
+{
+    const uint8_t *u = (const uint8_t *)L;
+    const uint8x16_t three = vdupq_n_u8(3);
+    for (int c = 0; c < 2; ++c) {
+        uint8x16_t hm = vdupq_n_u8(0);
+        for (int h = 0; h < 2; ++h) {
+            uint8x16_t qs = vdupq_n_u8(0);
+            for (int g = 0; g < 4; ++g) {
+                const int k = 4 * h + g;
+                const uint8x16_t l = vld1q_u8(u + 32 * k + 16 * c);
+                hm = vorrq_u8(hm, vandq_u8(vcgtq_u8(l, three), vdupq_n_u8((uint8_t)(1 << k))));
+                qs = vorrq_u8(qs, vshlq_u8(vandq_u8(l, three), vdupq_n_s8((int8_t)(2 * g))));
+            }
+            vst1q_u8(y->qs + 32 * h + 16 * c, qs);
+        }
+        vst1q_u8(y->hmask + 16 * c, hm);
+    }
+}
+
+/* As slim_q6_K_pack (L: 0..63), 16 bytes at a time. */
+KS_PRIM void ks_q6_K_pack(block_q6_K *restrict y, const int8_t *restrict L)
+{
+    const uint8_t *u = (const uint8_t *)L;
+    const uint8x16_t m4 = vdupq_n_u8(0xF);
+    for (int h = 0; h < 2; ++h) {
+        for (int c = 0; c < 2; ++c) {
+            uint8x16_t l[4];
+            for (int g = 0; g < 4; ++g)
+                l[g] = vld1q_u8(u + 128 * h + 32 * g + 16 * c);
+            vst1q_u8(y->ql + 64 * h + 16 * c, vorrq_u8(vandq_u8(l[0], m4), vshlq_n_u8(l[2], 4)));
+            vst1q_u8(y->ql + 64 * h + 32 + 16 * c,
+                     vorrq_u8(vandq_u8(l[1], m4), vshlq_n_u8(l[3], 4)));
+            const uint8x16_t qh = vorrq_u8(
+                vorrq_u8(vshrq_n_u8(l[0], 4), vshlq_n_u8(vshrq_n_u8(l[1], 4), 2)),
+                vorrq_u8(vshlq_n_u8(vshrq_n_u8(l[2], 4), 4), vshlq_n_u8(vshrq_n_u8(l[3], 4), 6)));
+            vst1q_u8(y->qh + 32 * h + 16 * c, qh);
+        }
+    }
+}
 #include "simd/kquant_sym_lanes.h"
 
 /* y[k] = f * (float)q[k] for 16 levels: ggml's (d * scale) * level. */

@@ -61,7 +61,6 @@ KS_PRIM ks_vm ks_mor(ks_vm a, ks_vm b) { return _mm256_or_ps(a, b); }
 KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return _mm256_andnot_ps(b, a); }
 KS_PRIM int ks_mnone(ks_vm m) { return _mm256_movemask_ps(m) == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return _mm256_setzero_ps(); }
-KS_PRIM unsigned ks_mbits(ks_vm m) { return (unsigned)_mm256_movemask_ps(m); }
 
 KS_PRIM void ks_deq16(float *y, __m128i q, float f)
 {

@@ -58,7 +58,6 @@ KS_PRIM ks_vm ks_mor(ks_vm a, ks_vm b) { return (ks_vm)(a | b); }
 KS_PRIM ks_vm ks_mandnot(ks_vm a, ks_vm b) { return (ks_vm)(a & ~b); }
 KS_PRIM int ks_mnone(ks_vm m) { return m == 0; }
 KS_PRIM ks_vm ks_mzero(void) { return 0; }
-KS_PRIM unsigned ks_mbits(ks_vm m) { return m; }
 
 KS_PRIM void ks_deq16(float *y, __m128i q, float f)
 {
