@@ -49,17 +49,20 @@ typedef int32_t ka_vi __attribute__((vector_size(4 * KA_W)));
 
 #define KA_INLINE static inline __attribute__((always_inline)) KA_ATTR
 
-/* Vectors worked on side by side in the search, and lanes (sub-blocks) per
- * group of them. */
+/*
+ * Vectors worked on side by side in the search (more independent
+ * dependency chains), and the largest number of sub-blocks searched at once.
+ * Rows whose length is not a multiple of KA_K vectors' worth of super-blocks
+ * finish with one vector at a time, so short rows waste little.
+ */
 #ifndef KA_K
-#define KA_K 2
+#define KA_K 4
 #endif
-#define KA_G (KA_W * KA_K)
+#define KA_MAX_SUBS (KA_W * KA_K > 16 ? KA_W * KA_K : 16)
+#define KA_UNIT_MAX (KA_MAX_SUBS / 8)
+#define KA_UNIT1_MAX (KA_W > 8 ? KA_W / 8 : 1)
 /* The k loops must be unrolled, or the per-vector sums live in memory. */
 #define KA_UNROLL_K _Pragma("GCC unroll 4")
-/* Sub-blocks quantized together: whole super-blocks filling whole groups. */
-#define KA_MAX_SUBS (KA_G > 16 ? KA_G : 16)
-#define KA_UNIT_MAX (KA_MAX_SUBS / 8)
 
 KA_INLINE ka_vf ka_splat(float f)
 {
@@ -150,20 +153,20 @@ KA_INLINE ka_vf ka_level_fast(ka_vf f, ka_vf fnmax)
 
 /*
  * slim_make_qkx2_quants (qkx3 == false) or slim_make_qkx3_quants (true)
- * with weights, for KA_G sub-blocks of n elements at once: xt[i][k] and
- * wt[i][k] hold element i of the sub-blocks of vector k. Two vectors are
- * worked on side by side only to give the CPU independent dependency
+ * with weights, for kk * KA_W sub-blocks of n elements at once: xt[i][k] and
+ * wt[i][k] hold element i of the sub-blocks of vector k. Several vectors
+ * are worked on side by side only to give the CPU independent dependency
  * chains; each lane still sums its own elements in order. Returns the
- * levels as floats in lb[i][k], the scales and -mins in scale_out[k] and
+ * levels as floats in lb[k][i], the scales and -mins in scale_out[k] and
  * min_out[k].
  *
  * Rather than copying the candidate levels on every improvement, the
  * search remembers the (iscale, min) that produced the best ones and
  * recomputes them once at the end: the same operations on the same values.
  */
-KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (*wt)[KA_K],
-                         float rmin, float rdelta, int nstep, bool use_mad, bool qkx3,
-                         ka_vf (*lb)[KA_K], ka_vf *scale_out, ka_vf *min_out)
+KA_INLINE void ka_search(const int kk, const int n, const int nmax, ka_vf (*xt)[KA_K],
+                         ka_vf (*wt)[KA_K], float rmin, float rdelta, int nstep, bool use_mad,
+                         bool qkx3, ka_vf (*lb)[32], ka_vf *scale_out, ka_vf *min_out)
 {
     ka_vf la[32][KA_K];
     ka_vf min[KA_K], max[KA_K], min0[KA_K], xmin[KA_K], sum_w[KA_K], sum_x[KA_K];
@@ -172,14 +175,14 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
     const ka_vf zero = ka_splat(0.f), fnmax = ka_splat((float)nmax);
     const ka_vf exact_limit = ka_splat(4194304.f);   /* 2^22 */
     KA_UNROLL_K
-    for (int k = 0; k < KA_K; ++k) {
+    for (int k = 0; k < kk; ++k) {
         min[k] = max[k] = xt[0][k];
         sum_w[k] = wt[0][k];
         sum_x[k] = sum_w[k] * xt[0][k];
     }
     for (int i = 1; i < n; ++i) {
         KA_UNROLL_K
-        for (int k = 0; k < KA_K; ++k) {
+        for (int k = 0; k < kk; ++k) {
             min[k] = ka_sel(xt[i][k] < min[k], xt[i][k], min[k]);
             max[k] = ka_sel(xt[i][k] > max[k], xt[i][k], max[k]);
             sum_w[k] += wt[i][k];
@@ -187,7 +190,7 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
         }
     }
     KA_UNROLL_K
-    for (int k = 0; k < KA_K; ++k) {
+    for (int k = 0; k < kk; ++k) {
         xmin[k] = min[k];
         min[k] = ka_sel(min[k] > zero, zero, min[k]);
         /* Lanes with a degenerate range return early in the reference;
@@ -212,7 +215,7 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
         ka_vf iscale[KA_K], sum_l[KA_K], sum_l2[KA_K], sum_xl[KA_K];
         int wide = 0;
         KA_UNROLL_K
-        for (int k = 0; k < KA_K; ++k) {
+        for (int k = 0; k < kk; ++k) {
             iscale[k] = num / range[k];
             sum_l[k] = sum_l2[k] = sum_xl[k] = zero;
             /* Rounding is monotonic, so |x[i] - min| is largest at the
@@ -224,7 +227,7 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
         if (!wide) {
             for (int i = 0; i < n; ++i) {
                 KA_UNROLL_K
-                for (int k = 0; k < KA_K; ++k) {
+                for (int k = 0; k < kk; ++k) {
                     /* the reference's iscale*(x[i] - min), min current */
                     const ka_vf l = ka_level_fast(iscale[k] * (xt[i][k] - min[k]), fnmax);
                     la[i][k] = l;
@@ -237,7 +240,7 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
         } else {
             for (int i = 0; i < n; ++i) {
                 KA_UNROLL_K
-                for (int k = 0; k < KA_K; ++k) {
+                for (int k = 0; k < kk; ++k) {
                     const ka_vf l = ka_level(iscale[k] * (xt[i][k] - min[k]), nmax);
                     la[i][k] = l;
                     const ka_vf wl = wt[i][k] * l;
@@ -251,7 +254,7 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
         ka_vi dpos[KA_K];
         int any = 0;
         KA_UNROLL_K
-        for (int k = 0; k < KA_K; ++k) {
+        for (int k = 0; k < kk; ++k) {
             const ka_vf D = sum_w[k] * sum_l2[k] - sum_l[k] * sum_l[k];
             dpos[k] = D > zero;
             any |= KA_ANY(dpos[k]);
@@ -266,14 +269,14 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
             continue;
         for (int i = 0; i < n; ++i) {
             KA_UNROLL_K
-            for (int k = 0; k < KA_K; ++k) {
+            for (int k = 0; k < kk; ++k) {
                 ka_vf diff = this_scale[k] * la[i][k] + this_min[k] - xt[i][k];
                 diff = use_mad ? ka_abs(diff) : diff * diff;
                 cur[k] += wt[i][k] * diff;
             }
         }
         KA_UNROLL_K
-        for (int k = 0; k < KA_K; ++k) {
+        for (int k = 0; k < kk; ++k) {
             const ka_vi better = dpos[k] & (cur[k] < best[k]);
             if (!KA_ANY(better))
                 continue;
@@ -288,9 +291,9 @@ KA_INLINE void ka_search(const int n, const int nmax, ka_vf (*xt)[KA_K], ka_vf (
         }
     }
     KA_UNROLL_K
-    for (int k = 0; k < KA_K; ++k) {
+    for (int k = 0; k < kk; ++k) {
         for (int i = 0; i < n; ++i)
-            lb[i][k] = ka_sel(degenerate[k], zero,
+            lb[k][i] = ka_sel(degenerate[k], zero,
                               ka_level(best_iscale[k] * (xt[i][k] - best_xmin[k]), nmax));
         scale_out[k] = ka_sel(degenerate[k], zero, scale[k]);
         min_out[k] = -ka_sel(degenerate[k], min0[k], min[k]);
@@ -308,28 +311,30 @@ struct ka_type {
 };
 
 /*
- * Stage 1 for `nsub` consecutive sub-blocks (a multiple of KA_G) of the
- * super-blocks at x: scales[], mins[], sw[] (imatrix only) per sub-block and
- * the levels of sub-block g*KA_G + k*KA_W + j in lane j of lb[g][i][k].
+ * Stage 1 for `nsub` consecutive sub-blocks (a multiple of kk * KA_W) of
+ * the super-blocks at x: scales[], mins[], sw[] (imatrix only) per
+ * sub-block, and the levels of sub-block s in lane s % KA_W of
+ * lb[s / KA_W][i].
  */
-KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const float *qw,
-                              int nsub, float *scales, float *mins, float *sw,
-                              ka_vf (*lb)[32][KA_K])
+KA_INLINE void ka_search_subs(const struct ka_type t, const int kk, const float *x,
+                              const float *qw, int nsub, float *scales, float *mins, float *sw,
+                              ka_vf (*lb)[32])
 {
     const int n = t.sublen;
     const int subs_per_sb = QK_K / n;
-    float sigma2[KA_MAX_SUBS * 32 / QK_K] = { 0 };
+    const int G = kk * KA_W;
+    float sigma2[KA_UNIT_MAX] = { 0 };
     if (qw)
         for (int u = 0; u < nsub / subs_per_sb; ++u)
             sigma2[u] = t.sigma2_mul * slim_kasym_sum_x2(x + u * QK_K) / QK_K;
-    for (int g = 0; g < nsub / KA_G; ++g) {
-        const int s0 = g * KA_G;
+    for (int g = 0; g < nsub / G; ++g) {
+        const int s0 = g * G;
         ka_vf xt[32][KA_K], wt[32][KA_K];
-        for (int k = 0; k < KA_K; ++k)
+        for (int k = 0; k < kk; ++k)
             ka_transpose(xt, k, x + (s0 + k * KA_W) * n, n);
         ka_vf sc[KA_K], mn[KA_K];
         if (!qw) {
-            for (int k = 0; k < KA_K; ++k) {
+            for (int k = 0; k < kk; ++k) {
                 if (t.use_mad) {        /* q2_K: weights |x| */
                     for (int i = 0; i < n; ++i)
                         wt[i][k] = ka_abs(xt[i][k]);
@@ -342,14 +347,13 @@ KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const floa
                         wt[i][k] = av + ka_abs(xt[i][k]);
                 }
             }
-            ka_search(n, t.nmax, xt, wt, t.rmin, t.rdelta, t.nstep, t.use_mad, false,
-                      lb[g], sc, mn);
+            ka_search(kk, n, t.nmax, xt, wt, t.rmin, t.rdelta, t.nstep, t.use_mad, false,
+                      lb + s0 / KA_W, sc, mn);
         } else {
-            float sg[KA_G];
-            for (int j = 0; j < KA_G; ++j)
-                sg[j] = sigma2[(s0 + j) / subs_per_sb];
-            for (int k = 0; k < KA_K; ++k) {
-                const ka_vf sig = ka_loadf(sg + k * KA_W);
+            for (int k = 0; k < kk; ++k) {
+                ka_vf sig;
+                for (int j = 0; j < KA_W; ++j)
+                    sig[j] = sigma2[(s0 + k * KA_W + j) / subs_per_sb];
                 ka_transpose(wt, k, qw + (s0 + k * KA_W) * n, n);   /* qw, then weights */
                 ka_vf s = ka_splat(0.f);
                 for (int i = 0; i < n; ++i) {
@@ -358,10 +362,13 @@ KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const floa
                 }
                 memcpy(sw + s0 + k * KA_W, &s, sizeof s);
             }
-            ka_search(n, t.nmax, xt, wt, -0.9f, 0.05f, 36, false, true, lb[g], sc, mn);
+            ka_search(kk, n, t.nmax, xt, wt, -0.9f, 0.05f, 36, false, true, lb + s0 / KA_W,
+                      sc, mn);
         }
-        memcpy(scales + s0, sc, sizeof sc);
-        memcpy(mins + s0, mn, sizeof mn);
+        for (int k = 0; k < kk; ++k) {
+            memcpy(scales + s0 + k * KA_W, &sc[k], sizeof sc[k]);
+            memcpy(mins + s0 + k * KA_W, &mn[k], sizeof mn[k]);
+        }
     }
 }
 
@@ -370,13 +377,13 @@ KA_INLINE void ka_search_subs(const struct ka_type t, const float *x, const floa
  * else the search's levels (sub-block s0 + j of the lane layout lb).
  */
 KA_INLINE void ka_requant(const float *x, int n, int nmax, const float *d, const float *dm,
-                          ka_vf (*lb)[32][KA_K], int s0, uint8_t *L)
+                          ka_vf (*lb)[32], int s0, uint8_t *L)
 {
     for (int j = 0; j < QK_K / n; ++j) {
         if (d[j] == 0) {
-            const int s = s0 + j, g = s / KA_G, k = s % KA_G / KA_W, lane = s % KA_W;
+            const int s = s0 + j;
             for (int i = 0; i < n; ++i)
-                L[j * n + i] = (uint8_t)lb[g][i][k][lane];
+                L[j * n + i] = (uint8_t)lb[s / KA_W][i][s % KA_W];
             continue;
         }
         const ka_vf vd = ka_splat(d[j]), vm = ka_splat(dm[j]);
@@ -394,18 +401,20 @@ static const struct ka_type ka_types[3] = {
     [KA_Q5] = { 32, 31, -0.5f, 0.1f, 15, false, 2.f },
 };
 
-/* Super-blocks per pass, so that their sub-blocks fill whole groups. */
-#define KA_UNIT(kind) (KA_G > QK_K / ka_types[kind].sublen ? KA_G / (QK_K / ka_types[kind].sublen) : 1)
+/* Super-blocks per pass with kk vectors, so that their sub-blocks fill them. */
+#define KA_UNIT(kind, kk) \
+    (KA_W * (kk) > QK_K / ka_types[kind].sublen ? KA_W * (kk) / (QK_K / ka_types[kind].sublen) : 1)
 
-/* Quantize KA_UNIT(kind) super-blocks. */
-KA_INLINE void ka_quantize_unit(const int kind, const float *xs, const float *ws, void *vy)
+/* Quantize KA_UNIT(kind, kk) super-blocks. */
+KA_INLINE void ka_quantize_unit(const int kind, const int kk, const float *xs, const float *ws,
+                                void *vy)
 {
     const struct ka_type t = ka_types[kind];
     const int subs_per_sb = QK_K / t.sublen;
-    const int U = KA_UNIT(kind);
+    const int U = KA_UNIT(kind, kk);
     float scales[KA_MAX_SUBS], mins[KA_MAX_SUBS], sw[KA_MAX_SUBS];
-    ka_vf lb[KA_MAX_SUBS / KA_G][32][KA_K];
-    ka_search_subs(t, xs, ws, U * subs_per_sb, scales, mins, sw, lb);
+    ka_vf lb[KA_MAX_SUBS / KA_W][32];
+    ka_search_subs(t, kk, xs, ws, U * subs_per_sb, scales, mins, sw, lb);
     for (int u = 0; u < U; ++u) {
         const int s0 = u * subs_per_sb;
         uint8_t L[QK_K];
@@ -450,26 +459,29 @@ KA_INLINE void ka_quantize_row(const int kind, const float *restrict x, void *re
     static const size_t block_size[3] = { sizeof(block_q2_K), sizeof(block_q4_K),
                                           sizeof(block_q5_K) };
     const size_t bs = block_size[kind];
-    const int U = KA_UNIT(kind);
+    const int U = KA_UNIT(kind, KA_K), U1 = KA_UNIT(kind, 1);
     const int64_t nb = n / QK_K;
     int64_t i = 0;
     for (; i + U <= nb; i += U)
-        ka_quantize_unit(kind, x + i * QK_K, qw ? qw + i * QK_K : NULL, (char *)vy + i * bs);
+        ka_quantize_unit(kind, KA_K, x + i * QK_K, qw ? qw + i * QK_K : NULL,
+                         (char *)vy + i * bs);
+    for (; i + U1 <= nb; i += U1)
+        ka_quantize_unit(kind, 1, x + i * QK_K, qw ? qw + i * QK_K : NULL, (char *)vy + i * bs);
     if (i == nb)
         return;
-    /* The last super-blocks do not fill a pass: run one on a zero-padded
+    /* The last super-blocks do not fill a vector: run them on a zero-padded
      * copy (the padding lanes' results are dropped; every lane is
      * independent, so the real ones are unaffected). */
     const int rest = (int)(nb - i);
-    float xp[KA_UNIT_MAX * QK_K], wp[KA_UNIT_MAX * QK_K];
-    block_q5_K yp[KA_UNIT_MAX];     /* the largest of the three blocks */
+    float xp[KA_UNIT1_MAX * QK_K], wp[KA_UNIT1_MAX * QK_K];
+    block_q5_K yp[KA_UNIT1_MAX];    /* the largest of the three blocks */
     memset(xp, 0, sizeof xp);
     memcpy(xp, x + i * QK_K, (size_t)rest * QK_K * sizeof(float));
     if (qw) {
         memset(wp, 0, sizeof wp);
         memcpy(wp, qw + i * QK_K, (size_t)rest * QK_K * sizeof(float));
     }
-    ka_quantize_unit(kind, xp, qw ? wp : NULL, yp);
+    ka_quantize_unit(kind, 1, xp, qw ? wp : NULL, yp);
     memcpy((char *)vy + i * bs, yp, (size_t)rest * bs);
 }
 
