@@ -184,8 +184,7 @@ IQ4_FN void iq4_indices(const iq4_tables *T, const float *xt, const float *inv,
 }
 
 /* The reference (simd/ref/iq4.c) applied to W blocks at a time. */
-IQ4_FN void iq4_nl_group(const iq4_tables *T, const float *x, block_iq4_nl *y,
-                         const float *qw)
+IQ4_FN void iq4_nl_group(const iq4_tables *T, const float *x, uint8_t *y, const float *qw)
 {
     float xt[SLIM_IQ4_BLOCK * IQ4_W] __attribute__((aligned(64)));
     float qwt[SLIM_IQ4_BLOCK * IQ4_W] __attribute__((aligned(64)));
@@ -205,15 +204,15 @@ IQ4_FN void iq4_nl_group(const iq4_tables *T, const float *x, block_iq4_nl *y,
     }
     iq4_scales(T, xt, qw ? qwt : NULL, sig, d);
     for (int lane = 0; lane < IQ4_W; lane++) {
-        y[lane].d = slim_f32_to_half(d[lane]);
+        uint8_t *block = y + lane * sizeof(block_iq4_nl);
+        slim_nl_put_half(block + offsetof(block_iq4_nl, d), d[lane]);
         inv[lane] = d[lane] ? 1 / d[lane] : 0;
-        dst[lane] = y[lane].qs;
+        dst[lane] = block + offsetof(block_iq4_nl, qs);
     }
     iq4_indices(T, xt, inv, dst);
 }
 
-IQ4_FN void iq4_xs_group(const iq4_tables *T, const float *x, block_iq4_xs *y,
-                         const float *qw)
+IQ4_FN void iq4_xs_group(const iq4_tables *T, const float *x, uint8_t *y, const float *qw)
 {
     enum { SB = QK_K / SLIM_IQ4_BLOCK, NSB = IQ4_W / SB };
     float xt[SLIM_IQ4_BLOCK * IQ4_W] __attribute__((aligned(64)));
@@ -234,9 +233,10 @@ IQ4_FN void iq4_xs_group(const iq4_tables *T, const float *x, block_iq4_xs *y,
     }
     iq4_scales(T, xt, qw ? qwt : NULL, sig, scales);
     for (int s = 0; s < NSB; s++) {
-        slim_iq4_xs_finish(scales + s * SB, &y[s], inv + s * SB);
+        uint8_t *block = y + s * sizeof(block_iq4_xs);
+        slim_iq4_xs_finish(scales + s * SB, block, inv + s * SB);
         for (int ib = 0; ib < SB; ib++)
-            dst[s * SB + ib] = y[s].qs + ib * SLIM_IQ4_BLOCK / 2;
+            dst[s * SB + ib] = block + offsetof(block_iq4_xs, qs) + ib * SLIM_IQ4_BLOCK / 2;
     }
     iq4_indices(T, xt, inv, dst);
 }
@@ -249,14 +249,16 @@ void IQ4_CAT(slim_quantize_row_iq4_xs, IQ4_SUFFIX)(const float *restrict x, void
 IQ4_ATTR void IQ4_CAT(slim_quantize_row_iq4_nl, IQ4_SUFFIX)(const float *restrict x, void *restrict vy,
                                                    int64_t n, const float *restrict qw)
 {
-    block_iq4_nl *y = vy;
+    uint8_t *y = vy;
     const int64_t nb = n / SLIM_IQ4_BLOCK;
     iq4_tables T;
     iq4_tables_init(&T);
     int64_t i = 0;
     for (; i + IQ4_W <= nb; i += IQ4_W)
-        iq4_nl_group(&T, x + i * SLIM_IQ4_BLOCK, y + i, qw ? qw + i * SLIM_IQ4_BLOCK : NULL);
-    slim_quantize_row_iq4_nl_ref(x + i * SLIM_IQ4_BLOCK, y + i, (nb - i) * SLIM_IQ4_BLOCK,
+        iq4_nl_group(&T, x + i * SLIM_IQ4_BLOCK, y + i * sizeof(block_iq4_nl),
+                     qw ? qw + i * SLIM_IQ4_BLOCK : NULL);
+    slim_quantize_row_iq4_nl_ref(x + i * SLIM_IQ4_BLOCK, y + i * sizeof(block_iq4_nl),
+                                 (nb - i) * SLIM_IQ4_BLOCK,
                                  qw ? qw + i * SLIM_IQ4_BLOCK : NULL);
 }
 
@@ -264,12 +266,13 @@ IQ4_ATTR void IQ4_CAT(slim_quantize_row_iq4_xs, IQ4_SUFFIX)(const float *restric
                                                    int64_t n, const float *restrict qw)
 {
     enum { NSB = IQ4_W / (QK_K / SLIM_IQ4_BLOCK) };
-    block_iq4_xs *y = vy;
+    uint8_t *y = vy;
     const int64_t nb = n / QK_K;
     iq4_tables T;
     iq4_tables_init(&T);
     int64_t i = 0;
     for (; i + NSB <= nb; i += NSB)
-        iq4_xs_group(&T, x + i * QK_K, y + i, qw ? qw + i * QK_K : NULL);
-    slim_quantize_row_iq4_xs_ref(x + i * QK_K, y + i, (nb - i) * QK_K, qw ? qw + i * QK_K : NULL);
+        iq4_xs_group(&T, x + i * QK_K, y + i * sizeof(block_iq4_xs), qw ? qw + i * QK_K : NULL);
+    slim_quantize_row_iq4_xs_ref(x + i * QK_K, y + i * sizeof(block_iq4_xs), (nb - i) * QK_K,
+                                 qw ? qw + i * QK_K : NULL);
 }

@@ -76,24 +76,24 @@ static inline void vp_store_index(int32_t *out, u32x8 p, u32x8 odd, u32x8 down)
 #include "simd/iq4_lanes.h"
 #include "simd/arm/nl_neon.h"
 
-void slim_dequantize_row_iq4_nl_neon(const void *restrict vx, float *restrict y, int64_t n)
+void slim_dequantize_row_iq4_nl_neon(const void *restrict vx,
+                                     float *restrict y, int64_t n)
 {
-    const block_iq4_nl *x = vx;
-    for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++)
-        nl_dequant32_neon(slim_iq4_values, x[i].qs, slim_half_to_f32(x[i].d),
-                          y + i * SLIM_IQ4_BLOCK);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++, x += sizeof(block_iq4_nl), y += SLIM_IQ4_BLOCK)
+        nl_dequant32_neon(slim_iq4_values, x + offsetof(block_iq4_nl, qs),
+                          slim_nl_get_half(x + offsetof(block_iq4_nl, d)), y);
 }
 
-void slim_dequantize_row_iq4_xs_neon(const void *restrict vx, float *restrict y, int64_t n)
+void slim_dequantize_row_iq4_xs_neon(const void *restrict vx,
+                                     float *restrict y, int64_t n)
 {
-    const block_iq4_xs *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        const float d = slim_half_to_f32(x[i].d);
-        for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++) {
-            const int ls = ((x[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf)
-                         | (((x[i].scales_h >> 2 * ib) & 3) << 4);
-            nl_dequant32_neon(slim_iq4_values, x[i].qs + ib * SLIM_IQ4_BLOCK / 2, d * (ls - 32),
-                              y + i * QK_K + ib * SLIM_IQ4_BLOCK);
-        }
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_iq4_xs)) {
+        const float d = slim_nl_get_half(x + offsetof(block_iq4_xs, d));
+        for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++, y += SLIM_IQ4_BLOCK)
+            nl_dequant32_neon(slim_iq4_values,
+                              x + offsetof(block_iq4_xs, qs) + ib * SLIM_IQ4_BLOCK / 2,
+                              d * (slim_iq4_xs_scale(x, ib) - 32), y);
     }
 }

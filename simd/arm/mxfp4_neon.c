@@ -26,14 +26,14 @@ void slim_quantize_row_mxfp4_neon(const float *restrict x, void *restrict vy, in
                                   const float *restrict qw)
 {
     (void)qw;
-    block_mxfp4 *y = vy;
-    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += QK_LEGACY) {
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += QK_LEGACY, y += sizeof(block_mxfp4)) {
         float32x4_t m = vabsq_f32(vld1q_f32(x));
         for (int j = 4; j < QK_LEGACY; j += 4)
             m = vmaxq_f32(m, vabsq_f32(vld1q_f32(x + j)));
         const uint8_t e = slim_mxfp4_exponent(vmaxvq_f32(m));
         const float d = slim_e8m0_to_f32_half(e);
-        y[i].e = e;
+        y[offsetof(block_mxfp4, e)] = e;
         float kd[8];
         for (int k = 0; k < 8; k++)
             kd[k] = slim_mxfp4_values[k] * d;
@@ -42,15 +42,17 @@ void slim_quantize_row_mxfp4_neon(const float *restrict x, void *restrict vy, in
             for (int s = 0; s < 2; s++)
                 q[s] = vorrq_u32(mxfp4_code4(x + j + 4 * s, kd),
                                  vshlq_n_u32(mxfp4_code4(x + j + 4 * s + 16, kd), 4));
-            nl_store8_neon(y[i].qs + j, q[0], q[1]);
+            nl_store8_neon(y + offsetof(block_mxfp4, qs) + j, q[0], q[1]);
         }
     }
 }
 
-void slim_dequantize_row_mxfp4_neon(const void *restrict vx, float *restrict y, int64_t n)
+void slim_dequantize_row_mxfp4_neon(const void *restrict vx, float *restrict y,
+                                    int64_t n)
 {
-    const block_mxfp4 *x = vx;
-    for (int64_t i = 0; i < n / QK_LEGACY; i++)
-        nl_dequant32_neon(slim_mxfp4_values, x[i].qs, slim_e8m0_to_f32_half(x[i].e),
-                          y + i * QK_LEGACY);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += sizeof(block_mxfp4), y += QK_LEGACY) {
+        const float d = slim_e8m0_to_f32_half(x[offsetof(block_mxfp4, e)]);
+        nl_dequant32_neon(slim_mxfp4_values, x + offsetof(block_mxfp4, qs), d, y);
+    }
 }

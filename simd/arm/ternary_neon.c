@@ -48,27 +48,28 @@ void slim_quantize_row_tq1_0_neon(const float *restrict x, void *restrict vy, in
                                   const float *restrict qw)
 {
     (void)qw;
-    block_tq1_0 *y = vy;
-    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += sizeof(block_tq1_0)) {
         const float d = tq_amax(x);
         const float id = d ? 1.0f / d : 0.0f;
         if (!(id <= FLT_MAX)) {
-            slim_tq1_0_block_ref(x, &y[i]);
+            slim_tq1_0_block_ref(x, y);
             continue;
         }
-        y[i].d = slim_f32_to_half(d);
+        slim_nl_put_half(y + offsetof(block_tq1_0, d), d);
+        uint8_t *qs = y + offsetof(block_tq1_0, qs);
         for (int m = 0; m < 32; m += 8)
-            nl_store8_neon(y[i].qs + m, tq1_pack4(tq1_trits4(x + m, 32, 5, id)),
+            nl_store8_neon(qs + m, tq1_pack4(tq1_trits4(x + m, 32, 5, id)),
                            tq1_pack4(tq1_trits4(x + m + 4, 32, 5, id)));
-        nl_store8_neon(y[i].qs + 32, tq1_pack4(tq1_trits4(x + 160, 16, 5, id)),
+        nl_store8_neon(qs + 32, tq1_pack4(tq1_trits4(x + 160, 16, 5, id)),
                        tq1_pack4(tq1_trits4(x + 164, 16, 5, id)));
-        nl_store8_neon(y[i].qs + 40, tq1_pack4(tq1_trits4(x + 168, 16, 5, id)),
+        nl_store8_neon(qs + 40, tq1_pack4(tq1_trits4(x + 168, 16, 5, id)),
                        tq1_pack4(tq1_trits4(x + 172, 16, 5, id)));
         /* qh: 4 trits x[240 + j + 4k], then one more factor 3. */
         const uint32x4_t qh = tq1_pack4(vmulq_n_u32(tq1_trits4(x + 240, 4, 4, id), 3));
         uint8_t b[8];
         nl_store8_neon(b, qh, qh);
-        memcpy(y[i].qh, b, 4);
+        memcpy(y + offsetof(block_tq1_0, qh), b, 4);
     }
 }
 
@@ -76,15 +77,15 @@ void slim_quantize_row_tq2_0_neon(const float *restrict x, void *restrict vy, in
                                   const float *restrict qw)
 {
     (void)qw;
-    block_tq2_0 *y = vy;
-    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += sizeof(block_tq2_0)) {
         const float d = tq_amax(x);
         const float id = d ? 1.0f / d : 0.0f;
         if (!(id <= FLT_MAX)) {
-            slim_tq2_0_block_ref(x, &y[i]);
+            slim_tq2_0_block_ref(x, y);
             continue;
         }
-        y[i].d = slim_f32_to_half(d);
+        slim_nl_put_half(y + offsetof(block_tq2_0, d), d);
         /* byte 32h + m: weights 128h + m + 32k in bits 2k. */
         for (int h = 0; h < 2; h++) {
             for (int m = 0; m < 32; m += 8) {
@@ -96,7 +97,7 @@ void slim_quantize_row_tq2_0_neon(const float *restrict x, void *restrict vy, in
                     q[s] = vorrq_u32(q[s], vshlq_n_u32(tq_trit4(xb + 64, id), 4));
                     q[s] = vorrq_u32(q[s], vshlq_n_u32(tq_trit4(xb + 96, id), 6));
                 }
-                nl_store8_neon(y[i].qs + 32 * h + m, q[0], q[1]);
+                nl_store8_neon(y + offsetof(block_tq2_0, qs) + 32 * h + m, q[0], q[1]);
             }
         }
     }
@@ -119,11 +120,11 @@ static inline uint8x16_t tq1_trit16(uint8x16_t b, uint8_t pow3)
 void slim_dequantize_row_tq1_0_neon(const void *restrict vx, float *restrict y, int64_t n)
 {
     static const uint8_t pow3[5] = { 1, 3, 9, 27, 81 };
-    const block_tq1_0 *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const float d = slim_half_to_f32(x[i].d);
-        const uint8x16_t b0 = vld1q_u8(x[i].qs), b1 = vld1q_u8(x[i].qs + 16);
-        const uint8x16_t b2 = vld1q_u8(x[i].qs + 32);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq1_0), y += QK_K) {
+        const float d = slim_nl_get_half(x + offsetof(block_tq1_0, d));
+        const uint8_t *qs = x + offsetof(block_tq1_0, qs), *qh = x + offsetof(block_tq1_0, qh);
+        const uint8x16_t b0 = vld1q_u8(qs), b1 = vld1q_u8(qs + 16), b2 = vld1q_u8(qs + 32);
         for (int k = 0; k < 5; k++) {
             tq_out16(tq1_trit16(b0, pow3[k]), d, y + 32 * k);
             tq_out16(tq1_trit16(b1, pow3[k]), d, y + 32 * k + 16);
@@ -131,18 +132,19 @@ void slim_dequantize_row_tq1_0_neon(const void *restrict vx, float *restrict y, 
         }
         for (int k = 0; k < 4; k++)
             for (int j = 0; j < 4; j++)
-                y[240 + 4 * k + j] = (float)(slim_tq1_trit(x[i].qh[j], k) - 1) * d;
+                y[240 + 4 * k + j] = (float)(slim_tq1_trit(qh[j], k) - 1) * d;
     }
 }
 
 void slim_dequantize_row_tq2_0_neon(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_tq2_0 *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const float d = slim_half_to_f32(x[i].d);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq2_0), y += QK_K) {
+        const float d = slim_nl_get_half(x + offsetof(block_tq2_0, d));
+        const uint8_t *qs = x + offsetof(block_tq2_0, qs);
         for (int h = 0; h < 2; h++) {
             for (int m = 0; m < 32; m += 16) {
-                const uint8x16_t b = vld1q_u8(x[i].qs + 32 * h + m);
+                const uint8x16_t b = vld1q_u8(qs + 32 * h + m);
                 tq_out16(vandq_u8(b, vdupq_n_u8(3)), d, y + 128 * h + m);
                 tq_out16(vandq_u8(vshrq_n_u8(b, 2), vdupq_n_u8(3)), d, y + 128 * h + 32 + m);
                 tq_out16(vandq_u8(vshrq_n_u8(b, 4), vdupq_n_u8(3)), d, y + 128 * h + 64 + m);

@@ -92,20 +92,20 @@ static void iq4_indices(const float *xb, float id, uint8_t q[SLIM_IQ4_BLOCK / 2]
 void slim_quantize_row_iq4_nl_ref(const float *restrict x, void *restrict vy, int64_t n,
                                   const float *restrict qw)
 {
-    block_iq4_nl *y = vy;
+    uint8_t *y = vy;
     float w[SLIM_IQ4_BLOCK];
-    for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++) {
+    for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++, y += sizeof(block_iq4_nl)) {
         const float *xb = x + i * SLIM_IQ4_BLOCK;
         const float *qb = qw ? qw + i * SLIM_IQ4_BLOCK : NULL;
         float sigma2 = qb ? slim_iq4_sigma2(xb, SLIM_IQ4_BLOCK) : 0;
         iq4_weights(xb, qb, sigma2, w);
         float d = iq4_block_scale(xb, w);
-        y[i].d = slim_f32_to_half(d);
-        iq4_indices(xb, d ? 1 / d : 0, y[i].qs);
+        slim_nl_put_half(y + offsetof(block_iq4_nl, d), d);
+        iq4_indices(xb, d ? 1 / d : 0, y + offsetof(block_iq4_nl, qs));
     }
 }
 
-void slim_iq4_xs_finish(const float scales[QK_K / SLIM_IQ4_BLOCK], block_iq4_xs *y,
+void slim_iq4_xs_finish(const float scales[QK_K / SLIM_IQ4_BLOCK], uint8_t *block,
                         float inv[QK_K / SLIM_IQ4_BLOCK])
 {
     float max_scale = 0, amax_scale = 0;
@@ -118,26 +118,28 @@ void slim_iq4_xs_finish(const float scales[QK_K / SLIM_IQ4_BLOCK], block_iq4_xs 
     /* d may be -0.0 when every scale is 0; it is stored as such. */
     const float d = -max_scale / 32;
     const float id = d ? 1 / d : 0.f;
-    y->d = slim_f32_to_half(d);
-    y->scales_h = 0;
-    memset(y->scales_l, 0, sizeof y->scales_l);
+    slim_nl_put_half(block + offsetof(block_iq4_xs, d), d);
+    uint8_t *scales_l = block + offsetof(block_iq4_xs, scales_l);
+    uint16_t scales_h = 0;
+    memset(scales_l, 0, QK_K / SLIM_IQ4_BLOCK / 2);
     for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++) {
         int l = slim_nearest_int(id * scales[ib]);
         l = l < -32 ? -32 : l > 31 ? 31 : l;
         const float dl = d * l;
         inv[ib] = dl ? 1 / dl : 0.f;
         l += 32;
-        y->scales_l[ib / 2] |= (uint8_t)((l & 0xf) << 4 * (ib % 2));
-        y->scales_h |= (uint16_t)((l >> 4) << 2 * ib);
+        scales_l[ib / 2] |= (uint8_t)((l & 0xf) << 4 * (ib % 2));
+        scales_h |= (uint16_t)((l >> 4) << 2 * ib);
     }
+    memcpy(block + offsetof(block_iq4_xs, scales_h), &scales_h, 2);
 }
 
 void slim_quantize_row_iq4_xs_ref(const float *restrict x, void *restrict vy, int64_t n,
                                   const float *restrict qw)
 {
-    block_iq4_xs *y = vy;
+    uint8_t *y = vy;
     float w[SLIM_IQ4_BLOCK], scales[QK_K / SLIM_IQ4_BLOCK], inv[QK_K / SLIM_IQ4_BLOCK];
-    for (int64_t i = 0; i < n / QK_K; i++) {
+    for (int64_t i = 0; i < n / QK_K; i++, y += sizeof(block_iq4_xs)) {
         const float *xs = x + i * QK_K;
         const float *qs = qw ? qw + i * QK_K : NULL;
         const float sigma2 = qs ? slim_iq4_sigma2(xs, QK_K) : 0;
@@ -145,38 +147,36 @@ void slim_quantize_row_iq4_xs_ref(const float *restrict x, void *restrict vy, in
             iq4_weights(xs + ib * SLIM_IQ4_BLOCK, qs ? qs + ib * SLIM_IQ4_BLOCK : NULL, sigma2, w);
             scales[ib] = iq4_block_scale(xs + ib * SLIM_IQ4_BLOCK, w);
         }
-        slim_iq4_xs_finish(scales, &y[i], inv);
+        slim_iq4_xs_finish(scales, y, inv);
         for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++)
-            iq4_indices(xs + ib * SLIM_IQ4_BLOCK, inv[ib], y[i].qs + ib * SLIM_IQ4_BLOCK / 2);
+            iq4_indices(xs + ib * SLIM_IQ4_BLOCK, inv[ib],
+                        y + offsetof(block_iq4_xs, qs) + ib * SLIM_IQ4_BLOCK / 2);
+    }
+}
+
+/* 32 outputs d * v[code] from 16 bytes of nibbles, low nibbles first. */
+static void iq4_dequant32(const uint8_t *qs, float d, float *y)
+{
+    for (int j = 0; j < SLIM_IQ4_BLOCK / 2; j++) {
+        y[j] = d * slim_iq4_values[qs[j] & 0xf];
+        y[j + SLIM_IQ4_BLOCK / 2] = d * slim_iq4_values[qs[j] >> 4];
     }
 }
 
 void slim_dequantize_row_iq4_nl_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_iq4_nl *x = vx;
-    for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++, y += SLIM_IQ4_BLOCK) {
-        const float d = slim_half_to_f32(x[i].d);
-        for (int j = 0; j < SLIM_IQ4_BLOCK / 2; j++) {
-            y[j] = d * slim_iq4_values[x[i].qs[j] & 0xf];
-            y[j + SLIM_IQ4_BLOCK / 2] = d * slim_iq4_values[x[i].qs[j] >> 4];
-        }
-    }
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++, x += sizeof(block_iq4_nl), y += SLIM_IQ4_BLOCK)
+        iq4_dequant32(x + offsetof(block_iq4_nl, qs), slim_nl_get_half(x + offsetof(block_iq4_nl, d)), y);
 }
 
 void slim_dequantize_row_iq4_xs_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_iq4_xs *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        const float d = slim_half_to_f32(x[i].d);
-        for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++, y += SLIM_IQ4_BLOCK) {
-            const int ls = ((x[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf)
-                         | (((x[i].scales_h >> 2 * ib) & 3) << 4);
-            const float dl = d * (ls - 32);
-            const uint8_t *qs = x[i].qs + ib * SLIM_IQ4_BLOCK / 2;
-            for (int j = 0; j < SLIM_IQ4_BLOCK / 2; j++) {
-                y[j] = dl * slim_iq4_values[qs[j] & 0xf];
-                y[j + SLIM_IQ4_BLOCK / 2] = dl * slim_iq4_values[qs[j] >> 4];
-            }
-        }
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_iq4_xs)) {
+        const float d = slim_nl_get_half(x + offsetof(block_iq4_xs, d));
+        for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++, y += SLIM_IQ4_BLOCK)
+            iq4_dequant32(x + offsetof(block_iq4_xs, qs) + ib * SLIM_IQ4_BLOCK / 2,
+                          d * (slim_iq4_xs_scale(x, ib) - 32), y);
     }
 }

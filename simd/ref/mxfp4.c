@@ -8,7 +8,7 @@
 #include "simd/blocks.h"
 #include "simd/ref/nonlinear.h"
 
-void slim_mxfp4_block_ref(const float *x, block_mxfp4 *y)
+void slim_mxfp4_block_ref(const float *x, uint8_t *block)
 {
     float amax = 0.0f;
     for (int j = 0; j < QK_LEGACY; j++) {
@@ -17,9 +17,9 @@ void slim_mxfp4_block_ref(const float *x, block_mxfp4 *y)
     }
     const uint8_t e = slim_mxfp4_exponent(amax);
     const float d = slim_e8m0_to_f32_half(e);
-    y->e = e;
+    block[offsetof(block_mxfp4, e)] = e;
     for (int j = 0; j < QK_LEGACY / 2; j++)
-        y->qs[j] = (uint8_t)(slim_mxfp4_best_index(x[j], d)
+        block[offsetof(block_mxfp4, qs) + j] = (uint8_t)(slim_mxfp4_best_index(x[j], d)
                              | slim_mxfp4_best_index(x[j + QK_LEGACY / 2], d) << 4);
 }
 
@@ -27,19 +27,20 @@ void slim_quantize_row_mxfp4_ref(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     (void)qw;
-    block_mxfp4 *y = vy;
+    uint8_t *y = vy;
     for (int64_t i = 0; i < n / QK_LEGACY; i++)
-        slim_mxfp4_block_ref(x + i * QK_LEGACY, &y[i]);
+        slim_mxfp4_block_ref(x + i * QK_LEGACY, y + i * sizeof(block_mxfp4));
 }
 
 void slim_dequantize_row_mxfp4_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_mxfp4 *x = vx;
-    for (int64_t i = 0; i < n / QK_LEGACY; i++, y += QK_LEGACY) {
-        const float d = slim_e8m0_to_f32_half(x[i].e);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += sizeof(block_mxfp4), y += QK_LEGACY) {
+        const float d = slim_e8m0_to_f32_half(x[offsetof(block_mxfp4, e)]);
+        const uint8_t *qs = x + offsetof(block_mxfp4, qs);
         for (int j = 0; j < QK_LEGACY / 2; j++) {
-            y[j] = slim_mxfp4_values[x[i].qs[j] & 0x0f] * d;
-            y[j + QK_LEGACY / 2] = slim_mxfp4_values[x[i].qs[j] >> 4] * d;
+            y[j] = slim_mxfp4_values[qs[j] & 0x0f] * d;
+            y[j + QK_LEGACY / 2] = slim_mxfp4_values[qs[j] >> 4] * d;
         }
     }
 }

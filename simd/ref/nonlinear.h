@@ -6,11 +6,31 @@
 #ifndef SLIM_SIMD_REF_NONLINEAR_H
 #define SLIM_SIMD_REF_NONLINEAR_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <math.h>
 
 #include "simd/blocks.h"
 #include "simd/ref/half.h"
+
+/*
+ * Blocks may sit at any address (callers pass unaligned buffers), so every
+ * kernel of the family addresses them as bytes, with offsetof, and moves the
+ * halves with memcpy; a block struct pointer is never formed.
+ */
+static inline void slim_nl_put_half(uint8_t *p, float f)
+{
+    const uint16_t h = slim_f32_to_half(f);
+    memcpy(p, &h, 2);
+}
+
+static inline float slim_nl_get_half(const uint8_t *p)
+{
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return slim_half_to_f32(h);
+}
 
 /* The 16 IQ4 code points, sorted ascending. */
 static const int8_t slim_iq4_values[16] = {
@@ -96,10 +116,18 @@ static inline uint8_t slim_mxfp4_best_index(float x, float d)
  * factor that maps sub-block ib onto the code points (0 when its scale is 0).
  */
 float slim_iq4_sigma2(const float *x, int n);
-void slim_iq4_xs_finish(const float scales[QK_K / SLIM_IQ4_BLOCK], block_iq4_xs *y,
+void slim_iq4_xs_finish(const float scales[QK_K / SLIM_IQ4_BLOCK], uint8_t *block,
                         float inv[QK_K / SLIM_IQ4_BLOCK]);
+/* The 6-bit scale of sub-block ib of an IQ4_XS block, 0..63. */
+static inline int slim_iq4_xs_scale(const uint8_t *block, int ib)
+{
+    uint16_t h;
+    memcpy(&h, block + offsetof(block_iq4_xs, scales_h), 2);
+    return ((block[offsetof(block_iq4_xs, scales_l) + ib / 2] >> 4 * (ib % 2)) & 0xf)
+         | (((h >> 2 * ib) & 3) << 4);
+}
 /* One MXFP4 block, for the vector kernels' rare blocks. */
-void slim_mxfp4_block_ref(const float *x, block_mxfp4 *y);
+void slim_mxfp4_block_ref(const float *x, uint8_t *block);
 /* Packs 32 indices into 16 bytes: low nibble from the first half. */
 void slim_iq4_pack(const uint8_t L[SLIM_IQ4_BLOCK], uint8_t q[SLIM_IQ4_BLOCK / 2]);
 

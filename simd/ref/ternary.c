@@ -29,35 +29,36 @@ static unsigned tq_trits(const float *x, size_t stride, int count, float id)
     return q & 0xff;
 }
 
-void slim_tq1_0_block_ref(const float *x, block_tq1_0 *y)
+void slim_tq1_0_block_ref(const float *x, uint8_t *block)
 {
     const float d = slim_tq_block_amax(x);
     const float id = d ? 1.0f / d : 0.0f;
-    y->d = slim_f32_to_half(d);
+    uint8_t *qs = block + offsetof(block_tq1_0, qs), *qh = block + offsetof(block_tq1_0, qh);
+    slim_nl_put_half(block + offsetof(block_tq1_0, d), d);
     /* qs[0..32): weights m + 32n, n < 5; qs[32..48): 160 + m + 16n;
      * qh[0..4): 240 + j + 4n, n < 4, shifted up one trit. */
     for (int m = 0; m < 32; m++)
-        y->qs[m] = slim_tq1_pack(tq_trits(x + m, 32, 5, id));
+        qs[m] = slim_tq1_pack(tq_trits(x + m, 32, 5, id));
     for (int m = 0; m < 16; m++)
-        y->qs[32 + m] = slim_tq1_pack(tq_trits(x + 160 + m, 16, 5, id));
+        qs[32 + m] = slim_tq1_pack(tq_trits(x + 160 + m, 16, 5, id));
     for (int j = 0; j < 4; j++)
-        y->qh[j] = slim_tq1_pack((tq_trits(x + 240 + j, 4, 4, id) * 3) & 0xff);
+        qh[j] = slim_tq1_pack((tq_trits(x + 240 + j, 4, 4, id) * 3) & 0xff);
 }
 
 void slim_quantize_row_tq1_0_ref(const float *restrict x, void *restrict vy, int64_t n,
                                  const float *restrict qw)
 {
     (void)qw;
-    block_tq1_0 *y = vy;
+    uint8_t *y = vy;
     for (int64_t i = 0; i < n / QK_K; i++)
-        slim_tq1_0_block_ref(x + i * QK_K, &y[i]);
+        slim_tq1_0_block_ref(x + i * QK_K, y + i * sizeof(block_tq1_0));
 }
 
-void slim_tq2_0_block_ref(const float *x, block_tq2_0 *y)
+void slim_tq2_0_block_ref(const float *x, uint8_t *block)
 {
     const float d = slim_tq_block_amax(x);
     const float id = d ? 1.0f / d : 0.0f;
-    y->d = slim_f32_to_half(d);
+    slim_nl_put_half(block + offsetof(block_tq2_0, d), d);
     /* byte 32h + m holds weights 128h + m + 32n in bits 2n. */
     for (int h = 0; h < 2; h++) {
         for (int m = 0; m < 32; m++) {
@@ -66,7 +67,7 @@ void slim_tq2_0_block_ref(const float *x, block_tq2_0 *y)
                 const long t = lroundf(x[128 * h + m + 32 * k] * id) + 1;
                 q += (unsigned)(t & 3) << (2 * k);
             }
-            y->qs[32 * h + m] = (uint8_t)q;
+            block[offsetof(block_tq2_0, qs) + 32 * h + m] = (uint8_t)q;
         }
     }
 }
@@ -75,36 +76,38 @@ void slim_quantize_row_tq2_0_ref(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     (void)qw;
-    block_tq2_0 *y = vy;
+    uint8_t *y = vy;
     for (int64_t i = 0; i < n / QK_K; i++)
-        slim_tq2_0_block_ref(x + i * QK_K, &y[i]);
+        slim_tq2_0_block_ref(x + i * QK_K, y + i * sizeof(block_tq2_0));
 }
 
 void slim_dequantize_row_tq1_0_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_tq1_0 *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        const float d = slim_half_to_f32(x[i].d);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq1_0)) {
+        const float d = slim_nl_get_half(x + offsetof(block_tq1_0, d));
+        const uint8_t *qs = x + offsetof(block_tq1_0, qs), *qh = x + offsetof(block_tq1_0, qh);
         for (int n5 = 0; n5 < 5; n5++)
             for (int m = 0; m < 32; m++)
-                *y++ = (float)(slim_tq1_trit(x[i].qs[m], n5) - 1) * d;
+                *y++ = (float)(slim_tq1_trit(qs[m], n5) - 1) * d;
         for (int n5 = 0; n5 < 5; n5++)
             for (int m = 0; m < 16; m++)
-                *y++ = (float)(slim_tq1_trit(x[i].qs[32 + m], n5) - 1) * d;
+                *y++ = (float)(slim_tq1_trit(qs[32 + m], n5) - 1) * d;
         for (int n4 = 0; n4 < 4; n4++)
             for (int j = 0; j < 4; j++)
-                *y++ = (float)(slim_tq1_trit(x[i].qh[j], n4) - 1) * d;
+                *y++ = (float)(slim_tq1_trit(qh[j], n4) - 1) * d;
     }
 }
 
 void slim_dequantize_row_tq2_0_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_tq2_0 *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        const float d = slim_half_to_f32(x[i].d);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq2_0)) {
+        const float d = slim_nl_get_half(x + offsetof(block_tq2_0, d));
+        const uint8_t *qs = x + offsetof(block_tq2_0, qs);
         for (int h = 0; h < 2; h++)
             for (int k = 0; k < 4; k++)
                 for (int m = 0; m < 32; m++)
-                    *y++ = (float)(((x[i].qs[32 * h + m] >> (2 * k)) & 3) - 1) * d;
+                    *y++ = (float)(((qs[32 * h + m] >> (2 * k)) & 3) - 1) * d;
     }
 }

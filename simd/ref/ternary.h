@@ -6,12 +6,14 @@
 #include <math.h>
 
 #include "simd/blocks.h"
+#include "simd/ref/nonlinear.h"
 
 /* max |x| over one 256-weight block, as ggml's MAX loop computes it. */
 float slim_tq_block_amax(const float *x);
-/* One block each, for the vector kernels' rare blocks (1/amax overflows). */
-void slim_tq1_0_block_ref(const float *x, block_tq1_0 *y);
-void slim_tq2_0_block_ref(const float *x, block_tq2_0 *y);
+/* One block each, for the vector kernels' rare blocks (1/amax overflows).
+ * Blocks are addressed as bytes (see simd/ref/nonlinear.h). */
+void slim_tq1_0_block_ref(const float *x, uint8_t *block);
+void slim_tq2_0_block_ref(const float *x, uint8_t *block);
 
 /* Base-3 number q < 243 -> byte ceil(q * 256 / 243), so that multiplying the
  * byte by 3^n and taking (b * 3) >> 8 reads trit n back. */

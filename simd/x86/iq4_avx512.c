@@ -48,23 +48,21 @@ IQ4_FN void vp_store_index(int32_t *out, __m512i p, __mmask16 odd, __mmask16 dow
 SLIM_TARGET_AVX512 void slim_dequantize_row_iq4_nl_avx512(const void *restrict vx,
                                                           float *restrict y, int64_t n)
 {
-    const block_iq4_nl *x = vx;
-    for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++)
-        nl_dequant32_avx512(slim_iq4_values, x[i].qs, _mm512_set1_ps(slim_half_to_f32(x[i].d)),
-                            y + i * SLIM_IQ4_BLOCK);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / SLIM_IQ4_BLOCK; i++, x += sizeof(block_iq4_nl), y += SLIM_IQ4_BLOCK)
+        nl_dequant32_avx512(slim_iq4_values, x + offsetof(block_iq4_nl, qs),
+                            _mm512_set1_ps(slim_nl_get_half(x + offsetof(block_iq4_nl, d))), y);
 }
 
 SLIM_TARGET_AVX512 void slim_dequantize_row_iq4_xs_avx512(const void *restrict vx,
                                                           float *restrict y, int64_t n)
 {
-    const block_iq4_xs *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++) {
-        const float d = slim_half_to_f32(x[i].d);
-        for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++) {
-            const int ls = ((x[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf)
-                         | (((x[i].scales_h >> 2 * ib) & 3) << 4);
-            nl_dequant32_avx512(slim_iq4_values, x[i].qs + ib * SLIM_IQ4_BLOCK / 2,
-                                _mm512_set1_ps(d * (ls - 32)), y + i * QK_K + ib * SLIM_IQ4_BLOCK);
-        }
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_iq4_xs)) {
+        const float d = slim_nl_get_half(x + offsetof(block_iq4_xs, d));
+        for (int ib = 0; ib < QK_K / SLIM_IQ4_BLOCK; ib++, y += SLIM_IQ4_BLOCK)
+            nl_dequant32_avx512(slim_iq4_values,
+                                x + offsetof(block_iq4_xs, qs) + ib * SLIM_IQ4_BLOCK / 2,
+                                _mm512_set1_ps(d * (slim_iq4_xs_scale(x, ib) - 32)), y);
     }
 }

@@ -37,9 +37,9 @@ SLIM_TARGET_AVX2 void slim_quantize_row_mxfp4_avx2(const float *restrict x, void
                                                    int64_t n, const float *restrict qw)
 {
     (void)qw;
-    block_mxfp4 *y = vy;
+    uint8_t *y = vy;
     const __m256 sign = _mm256_set1_ps(-0.0f);
-    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += QK_LEGACY) {
+    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += QK_LEGACY, y += sizeof(block_mxfp4)) {
         __m256 m = _mm256_andnot_ps(sign, _mm256_loadu_ps(x));
         for (int j = 8; j < QK_LEGACY; j += 8)
             m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)));
@@ -48,14 +48,14 @@ SLIM_TARGET_AVX2 void slim_quantize_row_mxfp4_avx2(const float *restrict x, void
         h = _mm_max_ss(h, _mm_movehdup_ps(h));
         const uint8_t e = slim_mxfp4_exponent(_mm_cvtss_f32(h));
         const float d = slim_e8m0_to_f32_half(e);
-        y[i].e = e;
+        y[offsetof(block_mxfp4, e)] = e;
         __m256 kd[8];
         for (int k = 0; k < 8; k++)
             kd[k] = _mm256_set1_ps(slim_mxfp4_values[k] * d);
         for (int j = 0; j < QK_LEGACY / 2; j += 8) {
             const __m256i q = _mm256_or_si256(mxfp4_code8(x + j, kd),
                                               _mm256_slli_epi32(mxfp4_code8(x + j + 16, kd), 4));
-            nl_store8_avx2(y[i].qs + j, q);
+            nl_store8_avx2(y + offsetof(block_mxfp4, qs) + j, q);
         }
     }
 }
@@ -63,8 +63,9 @@ SLIM_TARGET_AVX2 void slim_quantize_row_mxfp4_avx2(const float *restrict x, void
 SLIM_TARGET_AVX2 void slim_dequantize_row_mxfp4_avx2(const void *restrict vx, float *restrict y,
                                                      int64_t n)
 {
-    const block_mxfp4 *x = vx;
-    for (int64_t i = 0; i < n / QK_LEGACY; i++)
-        nl_dequant32_avx2(slim_mxfp4_values, x[i].qs, _mm256_set1_ps(slim_e8m0_to_f32_half(x[i].e)),
-                          y + i * QK_LEGACY);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += sizeof(block_mxfp4), y += QK_LEGACY) {
+        const float d = slim_e8m0_to_f32_half(x[offsetof(block_mxfp4, e)]);
+        nl_dequant32_avx2(slim_mxfp4_values, x + offsetof(block_mxfp4, qs), _mm256_set1_ps(d), y);
+    }
 }

@@ -29,27 +29,28 @@ SLIM_TARGET_AVX512 void slim_quantize_row_mxfp4_avx512(const float *restrict x, 
                                                        int64_t n, const float *restrict qw)
 {
     (void)qw;
-    block_mxfp4 *y = vy;
-    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += QK_LEGACY) {
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += QK_LEGACY, y += sizeof(block_mxfp4)) {
         const __m512 lo = _mm512_loadu_ps(x), hi = _mm512_loadu_ps(x + 16);
         const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(lo), _mm512_abs_ps(hi)));
         const uint8_t e = slim_mxfp4_exponent(amax);
         const float d = slim_e8m0_to_f32_half(e);
-        y[i].e = e;
+        y[offsetof(block_mxfp4, e)] = e;
         __m512 kd[8];
         for (int k = 0; k < 8; k++)
             kd[k] = _mm512_set1_ps(slim_mxfp4_values[k] * d);
         const __m512i q = _mm512_or_si512(mxfp4_code16(lo, kd),
                                           _mm512_slli_epi32(mxfp4_code16(hi, kd), 4));
-        _mm_storeu_si128((__m128i *)y[i].qs, _mm512_cvtepi32_epi8(q));
+        _mm_storeu_si128((__m128i *)(y + offsetof(block_mxfp4, qs)), _mm512_cvtepi32_epi8(q));
     }
 }
 
-SLIM_TARGET_AVX512 void slim_dequantize_row_mxfp4_avx512(const void *restrict vx,
-                                                         float *restrict y, int64_t n)
+SLIM_TARGET_AVX512 void slim_dequantize_row_mxfp4_avx512(const void *restrict vx, float *restrict y,
+                                                         int64_t n)
 {
-    const block_mxfp4 *x = vx;
-    for (int64_t i = 0; i < n / QK_LEGACY; i++)
-        nl_dequant32_avx512(slim_mxfp4_values, x[i].qs,
-                            _mm512_set1_ps(slim_e8m0_to_f32_half(x[i].e)), y + i * QK_LEGACY);
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_LEGACY; i++, x += sizeof(block_mxfp4), y += QK_LEGACY) {
+        const float d = slim_e8m0_to_f32_half(x[offsetof(block_mxfp4, e)]);
+        nl_dequant32_avx512(slim_mxfp4_values, x + offsetof(block_mxfp4, qs), _mm512_set1_ps(d), y);
+    }
 }

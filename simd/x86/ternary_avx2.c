@@ -49,21 +49,22 @@ SLIM_TARGET_AVX2 void slim_quantize_row_tq1_0_avx2(const float *restrict x, void
                                                    int64_t n, const float *restrict qw)
 {
     (void)qw;
-    block_tq1_0 *y = vy;
-    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += sizeof(block_tq1_0)) {
         const float d = tq_amax(x);
         const float idf = d ? 1.0f / d : 0.0f;
         if (!(idf <= FLT_MAX)) {
-            slim_tq1_0_block_ref(x, &y[i]);
+            slim_tq1_0_block_ref(x, y);
             continue;
         }
         const __m256 id = _mm256_set1_ps(idf);
-        y[i].d = slim_f32_to_half(d);
+        slim_nl_put_half(y + offsetof(block_tq1_0, d), d);
         for (int m = 0; m < 32; m += 8)
-            nl_store8_avx2(y[i].qs + m, tq1_pack8(x + m, 32, id));
+            nl_store8_avx2(y + offsetof(block_tq1_0, qs) + m, tq1_pack8(x + m, 32, id));
         for (int m = 0; m < 16; m += 8)
-            nl_store8_avx2(y[i].qs + 32 + m, tq1_pack8(x + 160 + m, 16, id));
-        nl_tq1_qh(x + 240, idf, y[i].qh);
+            nl_store8_avx2(y + offsetof(block_tq1_0, qs) + 32 + m,
+                           tq1_pack8(x + 160 + m, 16, id));
+        nl_tq1_qh(x + 240, idf, y + offsetof(block_tq1_0, qh));
     }
 }
 
@@ -71,16 +72,16 @@ SLIM_TARGET_AVX2 void slim_quantize_row_tq2_0_avx2(const float *restrict x, void
                                                    int64_t n, const float *restrict qw)
 {
     (void)qw;
-    block_tq2_0 *y = vy;
-    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += sizeof(block_tq2_0)) {
         const float d = tq_amax(x);
         const float idf = d ? 1.0f / d : 0.0f;
         if (!(idf <= FLT_MAX)) {
-            slim_tq2_0_block_ref(x, &y[i]);
+            slim_tq2_0_block_ref(x, y);
             continue;
         }
         const __m256 id = _mm256_set1_ps(idf);
-        y[i].d = slim_f32_to_half(d);
+        slim_nl_put_half(y + offsetof(block_tq2_0, d), d);
         /* byte 32h + m: weights 128h + m + 32k in bits 2k. */
         for (int h = 0; h < 2; h++) {
             for (int m = 0; m < 32; m += 8) {
@@ -88,7 +89,7 @@ SLIM_TARGET_AVX2 void slim_quantize_row_tq2_0_avx2(const float *restrict x, void
                 __m256i q = tq_trit8(xb, id);
                 for (int k = 1; k < 4; k++)
                     q = _mm256_or_si256(q, _mm256_slli_epi32(tq_trit8(xb + 32 * k, id), 2 * k));
-                nl_store8_avx2(y[i].qs + 32 * h + m, q);
+                nl_store8_avx2(y + offsetof(block_tq2_0, qs) + 32 * h + m, q);
             }
         }
     }
@@ -118,33 +119,35 @@ SLIM_TARGET_AVX2 void slim_dequantize_row_tq1_0_avx2(const void *restrict vx, fl
                                                      int64_t n)
 {
     static const int pow3[5] = { 1, 3, 9, 27, 81 };
-    const block_tq1_0 *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const __m256 d = _mm256_set1_ps(slim_half_to_f32(x[i].d));
-        const __m256i b0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)x[i].qs));
-        const __m256i b1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x[i].qs + 16)));
-        const __m256i b2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x[i].qs + 32)));
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq1_0), y += QK_K) {
+        const float df = slim_nl_get_half(x + offsetof(block_tq1_0, d));
+        const __m256 d = _mm256_set1_ps(df);
+        const uint8_t *qs = x + offsetof(block_tq1_0, qs), *qh = x + offsetof(block_tq1_0, qh);
+        const __m256i b0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)qs));
+        const __m256i b1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(qs + 16)));
+        const __m256i b2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(qs + 32)));
         for (int k = 0; k < 5; k++) {
             tq1_out16(y + 32 * k, tq1_trit16(b0, pow3[k]), d);
             tq1_out16(y + 32 * k + 16, tq1_trit16(b1, pow3[k]), d);
             tq1_out16(y + 160 + 16 * k, tq1_trit16(b2, pow3[k]), d);
         }
-        const float df = slim_half_to_f32(x[i].d);
         for (int k = 0; k < 4; k++)
             for (int j = 0; j < 4; j++)
-                y[240 + 4 * k + j] = (float)(slim_tq1_trit(x[i].qh[j], k) - 1) * df;
+                y[240 + 4 * k + j] = (float)(slim_tq1_trit(qh[j], k) - 1) * df;
     }
 }
 
 SLIM_TARGET_AVX2 void slim_dequantize_row_tq2_0_avx2(const void *restrict vx, float *restrict y,
                                                      int64_t n)
 {
-    const block_tq2_0 *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const __m256 d = _mm256_set1_ps(slim_half_to_f32(x[i].d));
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq2_0), y += QK_K) {
+        const __m256 d = _mm256_set1_ps(slim_nl_get_half(x + offsetof(block_tq2_0, d)));
+        const uint8_t *qs = x + offsetof(block_tq2_0, qs);
         for (int h = 0; h < 2; h++) {
             for (int m = 0; m < 32; m += 8) {
-                const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(x[i].qs + 32 * h + m)));
+                const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(qs + 32 * h + m)));
                 for (int k = 0; k < 4; k++)
                     tq_out8(y + 128 * h + 32 * k + m,
                             _mm256_and_si256(_mm256_srli_epi32(b, 2 * k), _mm256_set1_epi32(3)), d);

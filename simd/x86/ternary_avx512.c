@@ -43,20 +43,20 @@ SLIM_TARGET_AVX512 void slim_quantize_row_tq1_0_avx512(const float *restrict x, 
                                                        int64_t n, const float *restrict qw)
 {
     (void)qw;
-    block_tq1_0 *y = vy;
-    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += sizeof(block_tq1_0)) {
         const float d = tq_amax(x);
         const float idf = d ? 1.0f / d : 0.0f;
         if (!(idf <= FLT_MAX)) {
-            slim_tq1_0_block_ref(x, &y[i]);
+            slim_tq1_0_block_ref(x, y);
             continue;
         }
         const __m512 id = _mm512_set1_ps(idf);
-        y[i].d = slim_f32_to_half(d);
-        tq1_pack16(y[i].qs, x, 32, id);
-        tq1_pack16(y[i].qs + 16, x + 16, 32, id);
-        tq1_pack16(y[i].qs + 32, x + 160, 16, id);
-        nl_tq1_qh(x + 240, idf, y[i].qh);
+        slim_nl_put_half(y + offsetof(block_tq1_0, d), d);
+        tq1_pack16(y + offsetof(block_tq1_0, qs), x, 32, id);
+        tq1_pack16(y + offsetof(block_tq1_0, qs) + 16, x + 16, 32, id);
+        tq1_pack16(y + offsetof(block_tq1_0, qs) + 32, x + 160, 16, id);
+        nl_tq1_qh(x + 240, idf, y + offsetof(block_tq1_0, qh));
     }
 }
 
@@ -64,16 +64,16 @@ SLIM_TARGET_AVX512 void slim_quantize_row_tq2_0_avx512(const float *restrict x, 
                                                        int64_t n, const float *restrict qw)
 {
     (void)qw;
-    block_tq2_0 *y = vy;
-    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+    uint8_t *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += sizeof(block_tq2_0)) {
         const float d = tq_amax(x);
         const float idf = d ? 1.0f / d : 0.0f;
         if (!(idf <= FLT_MAX)) {
-            slim_tq2_0_block_ref(x, &y[i]);
+            slim_tq2_0_block_ref(x, y);
             continue;
         }
         const __m512 id = _mm512_set1_ps(idf);
-        y[i].d = slim_f32_to_half(d);
+        slim_nl_put_half(y + offsetof(block_tq2_0, d), d);
         /* byte 32h + m: weights 128h + m + 32k in bits 2k. */
         for (int h = 0; h < 2; h++) {
             for (int m = 0; m < 32; m += 16) {
@@ -81,7 +81,8 @@ SLIM_TARGET_AVX512 void slim_quantize_row_tq2_0_avx512(const float *restrict x, 
                 __m512i q = tq_trit16(xb, id);
                 for (int k = 1; k < 4; k++)
                     q = _mm512_or_si512(q, _mm512_slli_epi32(tq_trit16(xb + 32 * k, id), 2 * k));
-                _mm_storeu_si128((__m128i *)(y[i].qs + 32 * h + m), _mm512_cvtepi32_epi8(q));
+                _mm_storeu_si128((__m128i *)(y + offsetof(block_tq2_0, qs) + 32 * h + m),
+                                 _mm512_cvtepi32_epi8(q));
             }
         }
     }
@@ -97,12 +98,14 @@ SLIM_TARGET_AVX512 void slim_dequantize_row_tq1_0_avx512(const void *restrict vx
                                                          float *restrict y, int64_t n)
 {
     static const int pow3[5] = { 1, 3, 9, 27, 81 };
-    const block_tq1_0 *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const __m512 d = _mm512_set1_ps(slim_half_to_f32(x[i].d));
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq1_0), y += QK_K) {
+        const float df = slim_nl_get_half(x + offsetof(block_tq1_0, d));
+        const __m512 d = _mm512_set1_ps(df);
+        const uint8_t *qs = x + offsetof(block_tq1_0, qs), *qh = x + offsetof(block_tq1_0, qh);
         /* 48 bytes as 16-bit lanes: trit k is (uint8)(b * 3^k) * 3 >> 8. */
-        const __m512i b01 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)x[i].qs));
-        const __m256i b2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x[i].qs + 32)));
+        const __m512i b01 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)qs));
+        const __m256i b2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(qs + 32)));
         for (int k = 0; k < 5; k++) {
             __m512i q = _mm512_and_si512(_mm512_mullo_epi16(b01, _mm512_set1_epi16((short)pow3[k])),
                                          _mm512_set1_epi16(0xff));
@@ -114,22 +117,22 @@ SLIM_TARGET_AVX512 void slim_dequantize_row_tq1_0_avx512(const void *restrict vx
             r = _mm256_srli_epi16(_mm256_mullo_epi16(r, _mm256_set1_epi16(3)), 8);
             tq_out16(y + 160 + 16 * k, _mm512_cvtepi16_epi32(r), d);
         }
-        const float df = slim_half_to_f32(x[i].d);
         for (int k = 0; k < 4; k++)
             for (int j = 0; j < 4; j++)
-                y[240 + 4 * k + j] = (float)(slim_tq1_trit(x[i].qh[j], k) - 1) * df;
+                y[240 + 4 * k + j] = (float)(slim_tq1_trit(qh[j], k) - 1) * df;
     }
 }
 
 SLIM_TARGET_AVX512 void slim_dequantize_row_tq2_0_avx512(const void *restrict vx,
                                                          float *restrict y, int64_t n)
 {
-    const block_tq2_0 *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const __m512 d = _mm512_set1_ps(slim_half_to_f32(x[i].d));
+    const uint8_t *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq2_0), y += QK_K) {
+        const __m512 d = _mm512_set1_ps(slim_nl_get_half(x + offsetof(block_tq2_0, d)));
+        const uint8_t *qs = x + offsetof(block_tq2_0, qs);
         for (int h = 0; h < 2; h++) {
             for (int m = 0; m < 32; m += 16) {
-                const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(x[i].qs + 32 * h + m)));
+                const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(qs + 32 * h + m)));
                 for (int k = 0; k < 4; k++)
                     tq_out16(y + 128 * h + 32 * k + m,
                              _mm512_and_si512(_mm512_srli_epi32(b, 2 * k), _mm512_set1_epi32(3)), d);
