@@ -10,6 +10,9 @@
  * Non-finite values appear only when 1/d overflows (a subnormal block), so
  * such a block gets id = NaN: every value then converts to 0, which gives
  * the same bytes.
+ *
+ * With importance weights, q4_0 and q5_0 run one block per lane through
+ * simd/legacy_lanes.h; q4_1 and q5_1 run the reference per row.
  */
 #include "simd/kernels.h"
 #include "simd/blocks.h"
@@ -21,6 +24,29 @@
 #include <string.h>
 
 #define QK QK_LEGACY
+
+/* Primitives of simd/legacy_lanes.h. */
+#define LL_TARGET
+#define LL_N 4
+typedef float32x4_t ll_vf;
+typedef uint32x4_t ll_vm;
+#define ll_load(p) vld1q_f32(p)
+#define ll_store(p, v) vst1q_f32((p), (v))
+#define ll_set1(f) vdupq_n_f32(f)
+#define ll_add vaddq_f32
+#define ll_mul vmulq_f32
+#define ll_div vdivq_f32
+#define ll_sqrt vsqrtq_f32
+#define ll_abs vabsq_f32
+#define ll_min vminq_f32
+#define ll_max vmaxq_f32
+#define ll_round vrndnq_f32
+#define ll_gt vcgtq_f32
+#define ll_lt vcltq_f32
+#define ll_ne(a, b) vmvnq_u32(vceqq_f32((a), (b)))
+#define ll_mand vandq_u32
+#define ll_sel vbslq_f32
+#include "simd/legacy_lanes.h"
 
 /* ---- quantize helpers ---- */
 
@@ -145,7 +171,7 @@ void slim_quantize_row_q4_0_neon(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q4_0_ref(x, vy, n, qw);
+        ll_quantize_sym_imatrix(x, vy, n, qw, 4);
         return;
     }
     uint8_t *y = vy;
@@ -160,7 +186,7 @@ void slim_quantize_row_q5_0_neon(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q5_0_ref(x, vy, n, qw);
+        ll_quantize_sym_imatrix(x, vy, n, qw, 5);
         return;
     }
     uint8_t *y = vy;

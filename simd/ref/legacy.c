@@ -51,24 +51,6 @@ static void block_min_max(const float *x, float *min, float *max)
     *max = hi;
 }
 
-/* Element j goes to the low nibble of qs[j], element j+16 to the high one. */
-static void pack_nibbles(const uint8_t *L, uint8_t *qs)
-{
-    for (int j = 0; j < QK / 2; j++)
-        qs[j] = (uint8_t)((L[j] & 0x0F) | ((L[j + QK / 2] & 0x0F) << 4));
-}
-
-/* Low nibbles as above; bit 4 of element j goes to bit j of qh. */
-static void pack_5bit(const uint8_t *L, uint8_t *qs, uint8_t *qh)
-{
-    pack_nibbles(L, qs);
-    uint32_t h = 0;
-    for (int j = 0; j < QK; j++)
-        h |= (uint32_t)((L[j] >> 4) & 1) << j;
-    for (int k = 0; k < 4; k++)
-        qh[k] = (uint8_t)(h >> (8 * k));
-}
-
 /* Symmetric levels: d = max/-half, level = min(2*half-1, (int8_t)(x/d + half + 0.5)). */
 static float sym_levels(const float *x, int half, uint8_t *L)
 {
@@ -99,15 +81,6 @@ static float asym_levels(const float *x, int nmax, int cap, uint8_t *L, float *m
 }
 
 /* ---- importance-weighted search (qw != NULL) ---- */
-
-/* Mean square of the row, summed in order as ggml does. */
-static float row_sigma2(const float *x, int64_t n)
-{
-    float sum_x2 = 0.0f;
-    for (int64_t j = 0; j < n; j++)
-        sum_x2 += x[j] * x[j];
-    return sum_x2 / (float)n;
-}
 
 static void block_weights(const float *x, const float *qw, float sigma2, float *w)
 {
@@ -145,13 +118,13 @@ void slim_quantize_row_q4_0_ref(const float *restrict x, void *restrict vy, int6
                                 const float *restrict qw)
 {
     uint8_t *y = vy;
-    const float sigma2 = qw ? row_sigma2(x, n) : 0.0f;
+    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
     for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q4_0)) {
         uint8_t L[QK];
         const float *xb = x + i * QK;
         float d = qw ? sym_search(xb, qw + i * QK, sigma2, 8, L) : sym_levels(xb, 8, L);
         slim_legacy_put_half(y + offsetof(block_q4_0, d), d);
-        pack_nibbles(L, y + offsetof(block_q4_0, qs));
+        slim_legacy_pack4(L, y + offsetof(block_q4_0, qs));
     }
 }
 
@@ -159,13 +132,13 @@ void slim_quantize_row_q5_0_ref(const float *restrict x, void *restrict vy, int6
                                 const float *restrict qw)
 {
     uint8_t *y = vy;
-    const float sigma2 = qw ? row_sigma2(x, n) : 0.0f;
+    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
     for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q5_0)) {
         uint8_t L[QK];
         const float *xb = x + i * QK;
         float d = qw ? sym_search(xb, qw + i * QK, sigma2, 16, L) : sym_levels(xb, 16, L);
         slim_legacy_put_half(y + offsetof(block_q5_0, d), d);
-        pack_5bit(L, y + offsetof(block_q5_0, qs), y + offsetof(block_q5_0, qh));
+        slim_legacy_pack5(L, y + offsetof(block_q5_0, qs), y + offsetof(block_q5_0, qh));
     }
 }
 
@@ -173,7 +146,7 @@ void slim_quantize_row_q4_1_ref(const float *restrict x, void *restrict vy, int6
                                 const float *restrict qw)
 {
     uint8_t *y = vy;
-    const float sigma2 = qw ? row_sigma2(x, n) : 0.0f;
+    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
     for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q4_1)) {
         uint8_t L[QK];
         float m;
@@ -182,7 +155,7 @@ void slim_quantize_row_q4_1_ref(const float *restrict x, void *restrict vy, int6
                      : asym_levels(xb, 15, 1, L, &m);
         slim_legacy_put_half(y + offsetof(block_q4_1, d), d);
         slim_legacy_put_half(y + offsetof(block_q4_1, m), m);
-        pack_nibbles(L, y + offsetof(block_q4_1, qs));
+        slim_legacy_pack4(L, y + offsetof(block_q4_1, qs));
     }
 }
 
@@ -190,7 +163,7 @@ void slim_quantize_row_q5_1_ref(const float *restrict x, void *restrict vy, int6
                                 const float *restrict qw)
 {
     uint8_t *y = vy;
-    const float sigma2 = qw ? row_sigma2(x, n) : 0.0f;
+    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
     for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q5_1)) {
         uint8_t L[QK];
         float m;
@@ -199,7 +172,7 @@ void slim_quantize_row_q5_1_ref(const float *restrict x, void *restrict vy, int6
                      : asym_levels(xb, 31, 0, L, &m);
         slim_legacy_put_half(y + offsetof(block_q5_1, d), d);
         slim_legacy_put_half(y + offsetof(block_q5_1, m), m);
-        pack_5bit(L, y + offsetof(block_q5_1, qs), y + offsetof(block_q5_1, qh));
+        slim_legacy_pack5(L, y + offsetof(block_q5_1, qs), y + offsetof(block_q5_1, qh));
     }
 }
 

@@ -49,4 +49,32 @@ static inline int slim_legacy_cvtt_i8(float v)
     return b < 128 ? (int)b : (int)b - 256;
 }
 
+/* Element j goes to the low nibble of qs[j], element j+16 to the high one. */
+static inline void slim_legacy_pack4(const uint8_t *L, uint8_t *qs)
+{
+    for (int j = 0; j < 16; j++)
+        qs[j] = (uint8_t)((L[j] & 0x0F) | ((L[j + 16] & 0x0F) << 4));
+}
+
+/* Low nibbles as above; bit 4 of element j goes to bit j of qh. */
+static inline void slim_legacy_pack5(const uint8_t *L, uint8_t *qs, uint8_t *qh)
+{
+    slim_legacy_pack4(L, qs);
+    uint32_t h = 0;
+    for (int j = 0; j < 32; j++)
+        h |= (uint32_t)((L[j] >> 4) & 1) << j;
+    for (int k = 0; k < 4; k++)
+        qh[k] = (uint8_t)(h >> (8 * k));
+}
+
+/* Mean square of the row (sigma2 of the importance weights), summed in
+ * order as ggml does. */
+static inline float slim_legacy_row_sigma2(const float *x, int64_t n)
+{
+    float sum_x2 = 0.0f;
+    for (int64_t j = 0; j < n; j++)
+        sum_x2 += x[j] * x[j];
+    return sum_x2 / (float)n;
+}
+
 #endif

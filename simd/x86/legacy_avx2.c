@@ -11,7 +11,8 @@
  * of each level matches slim_legacy_cvtt_i8 (INT32_MIN for the non-finite
  * values of a subnormal block gives 0).
  *
- * With importance weights the scale search runs the reference per row.
+ * With importance weights, q4_0 and q5_0 run one block per lane through
+ * simd/legacy_lanes.h; q4_1 and q5_1 run the reference per row.
  */
 #include "simd/kernels.h"
 #include "simd/cpu_internal.h"
@@ -23,6 +24,29 @@
 #include <string.h>
 
 #define QK QK_LEGACY
+
+/* Primitives of simd/legacy_lanes.h. */
+#define LL_TARGET SLIM_TARGET_AVX2
+#define LL_N 8
+typedef __m256 ll_vf;
+typedef __m256 ll_vm;
+#define ll_load(p) _mm256_loadu_ps(p)
+#define ll_store(p, v) _mm256_storeu_ps((p), (v))
+#define ll_set1(f) _mm256_set1_ps(f)
+#define ll_add _mm256_add_ps
+#define ll_mul _mm256_mul_ps
+#define ll_div _mm256_div_ps
+#define ll_sqrt _mm256_sqrt_ps
+#define ll_abs(v) _mm256_and_ps((v), _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)))
+#define ll_min _mm256_min_ps
+#define ll_max _mm256_max_ps
+#define ll_round(v) _mm256_round_ps((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define ll_gt(a, b) _mm256_cmp_ps((a), (b), _CMP_GT_OQ)
+#define ll_lt(a, b) _mm256_cmp_ps((a), (b), _CMP_LT_OQ)
+#define ll_ne(a, b) _mm256_cmp_ps((a), (b), _CMP_NEQ_UQ)
+#define ll_mand _mm256_and_ps
+#define ll_sel(m, a, b) _mm256_blendv_ps((b), (a), (m))
+#include "simd/legacy_lanes.h"
 
 /* ---- quantize helpers ---- */
 
@@ -140,7 +164,7 @@ void slim_quantize_row_q4_0_avx2(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q4_0_ref(x, vy, n, qw);
+        ll_quantize_sym_imatrix(x, vy, n, qw, 4);
         return;
     }
     uint8_t *y = vy;
@@ -157,7 +181,7 @@ void slim_quantize_row_q5_0_avx2(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q5_0_ref(x, vy, n, qw);
+        ll_quantize_sym_imatrix(x, vy, n, qw, 5);
         return;
     }
     uint8_t *y = vy;

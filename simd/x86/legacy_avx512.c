@@ -2,7 +2,8 @@
  * AVX-512 kernels for the legacy block types; the same scheme as
  * legacy_avx2.c (read its header comment), one block in two registers.
  * vpmovdb keeps the low byte of each level, exactly what the reference's
- * casts keep.
+ * casts keep. With importance weights, q4_0 and q5_0 run one block per
+ * lane through simd/legacy_lanes.h; q4_1 and q5_1 run the reference.
  */
 #include "simd/kernels.h"
 #include "simd/cpu_internal.h"
@@ -14,6 +15,29 @@
 #include <string.h>
 
 #define QK QK_LEGACY
+
+/* Primitives of simd/legacy_lanes.h. */
+#define LL_TARGET SLIM_TARGET_AVX512
+#define LL_N 16
+typedef __m512 ll_vf;
+typedef __mmask16 ll_vm;
+#define ll_load(p) _mm512_loadu_ps(p)
+#define ll_store(p, v) _mm512_storeu_ps((p), (v))
+#define ll_set1(f) _mm512_set1_ps(f)
+#define ll_add _mm512_add_ps
+#define ll_mul _mm512_mul_ps
+#define ll_div _mm512_div_ps
+#define ll_sqrt _mm512_sqrt_ps
+#define ll_abs _mm512_abs_ps
+#define ll_min _mm512_min_ps
+#define ll_max _mm512_max_ps
+#define ll_round(v) _mm512_roundscale_ps((v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define ll_gt(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_GT_OQ)
+#define ll_lt(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_LT_OQ)
+#define ll_ne(a, b) _mm512_cmp_ps_mask((a), (b), _CMP_NEQ_UQ)
+#define ll_mand(a, b) ((__mmask16)((a) & (b)))
+#define ll_sel(m, a, b) _mm512_mask_blend_ps((m), (b), (a))
+#include "simd/legacy_lanes.h"
 
 /* ---- quantize helpers ---- */
 
@@ -96,7 +120,7 @@ void slim_quantize_row_q4_0_avx512(const float *restrict x, void *restrict vy, i
                                    const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q4_0_ref(x, vy, n, qw);
+        ll_quantize_sym_imatrix(x, vy, n, qw, 4);
         return;
     }
     uint8_t *y = vy;
@@ -112,7 +136,7 @@ void slim_quantize_row_q5_0_avx512(const float *restrict x, void *restrict vy, i
                                    const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q5_0_ref(x, vy, n, qw);
+        ll_quantize_sym_imatrix(x, vy, n, qw, 5);
         return;
     }
     uint8_t *y = vy;
