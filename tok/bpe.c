@@ -45,41 +45,42 @@ slim_error slim_bpe_reserve(slim_bpe_scratch *s, size_t n)
 
 static size_t merge_linear(const slim_vocab *v, const uint8_t *p, size_t n, uint32_t *out)
 {
-    /* start[i]: first byte of token i; pair[i]: rank of tokens i and i+1
-     * together; out[i]: rank of token i. */
-    uint32_t start[SLIM_BPE_LINEAR_MAX + 1];
-    uint32_t pair[SLIM_BPE_LINEAR_MAX];
+    /* One array of parts, so dropping a part is one memmove: start = first
+     * byte of the token, pair = rank of this token and the next together,
+     * tok = rank of the token. parts[m].start = n closes the last token. */
+    struct part {
+        uint32_t start, pair, tok;
+    } parts[SLIM_BPE_LINEAR_MAX + 1];
     size_t m = n;
     for (size_t i = 0; i < n; i++) {
-        start[i] = (uint32_t)i;
-        out[i] = v->byte_rank[p[i]];
+        parts[i].start = (uint32_t)i;
+        parts[i].tok = v->byte_rank[p[i]];
+        parts[i].pair = i + 1 < n ? slim_vocab_rank(v, p + i, 2) : SLIM_NO_RANK;
     }
-    start[n] = (uint32_t)n;
-    for (size_t i = 0; i + 1 < n; i++)
-        pair[i] = slim_vocab_rank(v, p + i, 2);
-    pair[n - 1] = SLIM_NO_RANK;
+    parts[n].start = (uint32_t)n;
 
     for (;;) {
         uint32_t best = SLIM_NO_RANK;
         size_t bi = 0;
         for (size_t i = 0; i + 1 < m; i++)
-            if (pair[i] < best) {
-                best = pair[i];
+            if (parts[i].pair < best) {
+                best = parts[i].pair;
                 bi = i;
             }
         if (best == SLIM_NO_RANK)
             break;
-        out[bi] = best;
-        /* Drop token bi+1. */
-        memmove(start + bi + 1, start + bi + 2, (m - bi - 1) * sizeof *start);
-        memmove(out + bi + 1, out + bi + 2, (m - bi - 2) * sizeof *out);
-        memmove(pair + bi + 1, pair + bi + 2, (m - bi - 2) * sizeof *pair);
+        parts[bi].tok = best;
+        memmove(parts + bi + 1, parts + bi + 2, (m - bi - 1) * sizeof *parts);
         m--;
-        pair[bi] = bi + 1 < m ? slim_vocab_rank(v, p + start[bi], start[bi + 2] - start[bi])
-                              : SLIM_NO_RANK;
+        parts[bi].pair = bi + 1 < m ? slim_vocab_rank(v, p + parts[bi].start,
+                                                      parts[bi + 2].start - parts[bi].start)
+                                    : SLIM_NO_RANK;
         if (bi > 0)
-            pair[bi - 1] = slim_vocab_rank(v, p + start[bi - 1], start[bi + 1] - start[bi - 1]);
+            parts[bi - 1].pair = slim_vocab_rank(v, p + parts[bi - 1].start,
+                                                 parts[bi + 1].start - parts[bi - 1].start);
     }
+    for (size_t i = 0; i < m; i++)
+        out[i] = parts[i].tok;
     return m;
 }
 

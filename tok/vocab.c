@@ -10,16 +10,16 @@
 #include <sys/mman.h>
 #endif
 
-uint64_t slim_vocab_hash(const uint8_t *p, size_t n)
+uint64_t slim_vocab_hash_long(const uint8_t *p, size_t n)
 {
     return XXH3_64bits(p, n);
 }
 
 /* The slot table is megabytes and touched at random: on Linux, ask for
  * transparent huge pages (a few faults instead of a thousand at start-up). */
-static uint64_t *alloc_slots(size_t n)
+static slim_vocab_slot *alloc_slots(size_t n)
 {
-    size_t size = n * sizeof(uint64_t);
+    size_t size = n * sizeof(slim_vocab_slot);
 #ifdef __linux__
     const size_t huge = (size_t)2 << 20;
     if (size >= huge) {
@@ -31,7 +31,7 @@ static uint64_t *alloc_slots(size_t n)
         return p;
     }
 #endif
-    return calloc(n, sizeof(uint64_t));
+    return calloc(n, sizeof(slim_vocab_slot));
 }
 
 void slim_vocab_free(slim_vocab *v)
@@ -44,6 +44,7 @@ void slim_vocab_free(slim_vocab *v)
     else
         free(v->bytes);
     free(v->slots);
+    free(v->pair_rank);
     memset(v, 0, sizeof *v);
 }
 
@@ -66,7 +67,10 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
     while (slots < 2u * n_tokens)
         slots <<= 1;
     v->slots = alloc_slots(slots);
-    if (!v->slots) {
+    v->pair_rank = malloc(65536 * sizeof *v->pair_rank);
+    if (v->pair_rank)
+        memset(v->pair_rank, 0xFF, 65536 * sizeof *v->pair_rank); /* SLIM_NO_RANK */
+    if (!v->slots || !v->pair_rank) {
         slim_vocab_free(v);
         return SLIM_ERR_NOMEM;
     }
@@ -81,7 +85,9 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
         uint32_t nb = n_ranks - r0 < BATCH ? n_ranks - r0 : BATCH;
         for (uint32_t k = 0; k < nb; k++) {
             uint32_t r = r0 + k;
-            hs[k] = slim_vocab_hash(bytes + offset[r], offset[r + 1] - offset[r]);
+            size_t n = offset[r + 1] - offset[r];
+            const uint8_t *p = bytes + offset[r];
+            hs[k] = n ? slim_vocab_hash(p, n, slim_vocab_head(p, n)) : 0;
             __builtin_prefetch(&v->slots[(uint32_t)hs[k] & v->mask], 1);
         }
         for (uint32_t k = 0; k < nb; k++) {
@@ -90,26 +96,23 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
             size_t n = offset[r + 1] - offset[r];
             if (!n)
                 continue;
-            uint64_t h = hs[k];
-            uint32_t tag = (uint32_t)(h >> 32);
-            uint32_t i = (uint32_t)h & v->mask;
-            for (;; i = (i + 1) & v->mask) {
-                uint64_t s = v->slots[i];
-                if (!s)
-                    break;
-                if ((uint32_t)(s >> 32) == tag) {
-                    uint32_t o = (uint32_t)s - 1;
-                    if (offset[o + 1] - offset[o] == n && memcmp(bytes + offset[o], p, n) == 0) {
-                        if (dup_rank)
-                            *dup_rank = r;
-                        slim_vocab_free(v);
-                        return SLIM_ERR_DUPLICATE;
-                    }
-                }
+            if (slim_vocab_rank_hashed(v, p, n) != SLIM_NO_RANK) {
+                if (dup_rank)
+                    *dup_rank = r;
+                slim_vocab_free(v);
+                return SLIM_ERR_DUPLICATE;
             }
-            v->slots[i] = (uint64_t)tag << 32 | (r + 1);
+            uint64_t h = hs[k];
+            uint32_t i = (uint32_t)h & v->mask;
+            while (v->slots[i].rank1)
+                i = (i + 1) & v->mask;
+            v->slots[i].head = slim_vocab_head(p, n);
+            v->slots[i].rank1 = r + 1;
+            v->slots[i].meta = (uint32_t)(h >> 40) << 8 | (uint32_t)n;
             if (n == 1)
                 v->byte_rank[p[0]] = r;
+            if (n == 2)
+                v->pair_rank[p[0] | (uint32_t)p[1] << 8] = r;
         }
     }
     return SLIM_OK;
