@@ -630,6 +630,40 @@ SLIM_API slim_error slim_gguf_writer_finish(slim_gguf_writer *w);
 /** Drops an unfinished writer and its temporary file. Accepts NULL. */
 SLIM_API void slim_gguf_writer_abort(slim_gguf_writer *w);
 
+/* ---------------------------------------------------- split GGUF models */
+
+/*
+ * A model split by llama.cpp's gguf-split: NAME-00001-of-00003.gguf ... with
+ * the keys split.no (0-based), split.count and split.tensors.count in every
+ * file. The files are opened and validated together and read as one model.
+ * A file without split.* keys opens as a model of one file.
+ */
+typedef struct slim_gguf_split slim_gguf_split;
+
+/**
+ * Opens the split model that `path` (any of its files) belongs to. Every
+ * file is validated as by slim_gguf_open (SLIM_ERR_IO if one is missing);
+ * then SLIM_ERR_CORRUPT if the split keys disagree with the file names, with
+ * each other or with the number of tensors found (where->offset is the entry
+ * at fault), SLIM_ERR_DUPLICATE for a tensor name in two files.
+ * where->file is the 0-based number of the file at fault.
+ */
+SLIM_API slim_error slim_gguf_split_open(const char *path, slim_gguf_split **out,
+                                         slim_parse_error *where);
+/** Releases every file. Accepts NULL. */
+SLIM_API void slim_gguf_split_close(slim_gguf_split *s);
+/** Number of files (1 for an unsplit file). */
+SLIM_API int slim_gguf_split_file_count(const slim_gguf_split *s);
+/** File i (0-based) for its metadata and layout; the model's metadata is
+ *  file 0's. Owned by s. */
+SLIM_API const slim_gguf *slim_gguf_split_file(const slim_gguf_split *s, int i);
+SLIM_API uint64_t slim_gguf_split_tensor_count(const slim_gguf_split *s);
+/** Tensor i over all files in order; *file (optional) receives its file. */
+SLIM_API const slim_gguf_tensor *slim_gguf_split_tensor_at(const slim_gguf_split *s, uint64_t i,
+                                                           int *file);
+SLIM_API const slim_gguf_tensor *slim_gguf_split_find_tensor(const slim_gguf_split *s,
+                                                             const char *name, int *file);
+
 /* --------------------------------------------------------- safetensors */
 
 /** safetensors dtypes slim reads and writes. */

@@ -632,3 +632,167 @@ Test(gguf_real, synth_tables_match_tsv)
         slim_gguf_close(g);
     }
 }
+
+/* ---- split models ---- */
+
+typedef struct split_opts {
+    int wrong_no_in;    /* file whose split.no is off by one, or -1 */
+    int total_delta;    /* added to split.tensors.count */
+    int dup_in_last;    /* the last file repeats the first tensor */
+} split_opts;
+
+static void split_name(char *buf, size_t size, const char *prefix, int i, int n)
+{
+    snprintf(buf, size, "%s-%05d-of-%05d.gguf", prefix, i + 1, n);
+}
+
+/* Writes `src` as 3 files PREFIX-0000k-of-00003.gguf, metadata in the first. */
+static void write_split(const slim_gguf *src, const char *prefix, split_opts o)
+{
+    uint64_t nt = slim_gguf_tensor_count(src);
+    uint64_t cut[4] = { 0, nt / 3, 2 * nt / 3, nt };
+    for (int f = 0; f < 3; f++) {
+        char path[512];
+        split_name(path, sizeof path, prefix, f, 3);
+        slim_gguf_writer *w = NULL;
+        cr_assert_eq(slim_gguf_writer_open(path, &w), SLIM_OK);
+        uint16_t no = (uint16_t)(f + (o.wrong_no_in == f)), count = 3;
+        int32_t total = (int32_t)nt + o.total_delta;
+        cr_assert_eq(slim_gguf_writer_add_kv(w, "split.no", SLIM_GGUF_U16, &no), SLIM_OK);
+        cr_assert_eq(slim_gguf_writer_add_kv(w, "split.count", SLIM_GGUF_U16, &count), SLIM_OK);
+        cr_assert_eq(slim_gguf_writer_add_kv(w, "split.tensors.count", SLIM_GGUF_I32, &total), SLIM_OK);
+        for (uint64_t i = 0; f == 0 && i < slim_gguf_kv_count(src); i++)
+            cr_assert_eq(slim_gguf_writer_copy_kv(w, src, slim_gguf_kv_at(src, i)), SLIM_OK);
+        uint64_t lo = cut[f], hi = cut[f + 1];
+        int dup = o.dup_in_last && f == 2;
+        const slim_gguf_tensor *t;
+        if (dup) {
+            t = slim_gguf_tensor_at(src, 0);
+            cr_assert_eq(slim_gguf_writer_add_tensor(w, t->name, t->type, t->n_dims, t->ne), SLIM_OK);
+        }
+        for (uint64_t i = lo; i < hi; i++) {
+            t = slim_gguf_tensor_at(src, i);
+            cr_assert_eq(slim_gguf_writer_add_tensor(w, t->name, t->type, t->n_dims, t->ne), SLIM_OK);
+        }
+        if (dup) {
+            t = slim_gguf_tensor_at(src, 0);
+            cr_assert_eq(slim_gguf_writer_write(w, t->data, (size_t)t->size), SLIM_OK);
+        }
+        for (uint64_t i = lo; i < hi; i++) {
+            t = slim_gguf_tensor_at(src, i);
+            cr_assert_eq(slim_gguf_writer_write(w, t->data, (size_t)t->size), SLIM_OK);
+        }
+        cr_assert_eq(slim_gguf_writer_finish(w), SLIM_OK);
+    }
+}
+
+static void remove_split(const char *prefix)
+{
+    for (int f = 0; f < 3; f++) {
+        char path[512];
+        split_name(path, sizeof path, prefix, f, 3);
+        unlink(path);
+    }
+}
+
+static slim_gguf *open_source(void)
+{
+    const char *root = test_data_dir();
+    if (!root)
+        cr_skip("shared data not found (set SLIM_SHARED_DATA or provide ../shared/data)");
+    char p[512];
+    snprintf(p, sizeof p,
+             "%s/models/stories260K-gguf-llamacpp/stories260K-hf-convert_hf_to_gguf-q8_0.gguf", root);
+    slim_gguf *g = NULL;
+    cr_assert_eq(slim_gguf_open(p, &g, NULL), SLIM_OK);
+    return g;
+}
+
+static void split_case(split_opts o, int remove_file, slim_error want, int want_file,
+                       const char *want_key)
+{
+    slim_gguf *src = open_source();
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "/tmp/slim-test-%ld-split", (long)getpid());
+    write_split(src, prefix, o);
+    char path[512];
+    if (remove_file >= 0) {
+        split_name(path, sizeof path, prefix, remove_file, 3);
+        unlink(path);
+    }
+    split_name(path, sizeof path, prefix, 1, 3); /* open through the middle file */
+    slim_gguf_split *s = NULL;
+    slim_parse_error pe = { 0 };
+    slim_error e = slim_gguf_split_open(path, &s, &pe);
+    cr_assert_eq(e, want, "got %s (%s), want %s", slim_strerror(e), e ? pe.reason : "-",
+                 slim_strerror(want));
+    if (e == SLIM_OK) {
+        cr_assert_eq(slim_gguf_split_file_count(s), 3);
+        cr_assert_eq(slim_gguf_split_tensor_count(s), slim_gguf_tensor_count(src));
+        for (uint64_t i = 0; i < slim_gguf_tensor_count(src); i++) {
+            const slim_gguf_tensor *a = slim_gguf_tensor_at(src, i);
+            int file = -1;
+            const slim_gguf_tensor *b = slim_gguf_split_find_tensor(s, a->name, &file);
+            cr_assert(b && file >= 0 && file < 3);
+            cr_assert_eq(b, slim_gguf_split_tensor_at(s, i, NULL));
+            cr_assert(a->type == b->type && a->size == b->size && !memcmp(a->data, b->data, (size_t)a->size));
+        }
+        slim_string arch;
+        cr_assert_eq(slim_gguf_get_str(slim_gguf_split_file(s, 0), "general.architecture", &arch), SLIM_OK);
+    } else {
+        cr_assert_eq(pe.file, want_file);
+        if (want_key) {
+            split_name(path, sizeof path, prefix, want_file, 3);
+            slim_gguf *g = NULL;
+            cr_assert_eq(slim_gguf_open(path, &g, NULL), SLIM_OK);
+            cr_assert_eq(pe.offset, slim_gguf_find_kv(g, want_key)->offset);
+            slim_gguf_close(g);
+        }
+    }
+    slim_gguf_split_close(s);
+    remove_split(prefix);
+    slim_gguf_close(src);
+}
+
+Test(gguf_split, reads_as_one_model) { split_case((split_opts){ -1, 0, 0 }, -1, SLIM_OK, 0, NULL); }
+Test(gguf_split, missing_file) { split_case((split_opts){ -1, 0, 0 }, 2, SLIM_ERR_IO, 2, NULL); }
+Test(gguf_split, wrong_split_no) { split_case((split_opts){ 2, 0, 0 }, -1, SLIM_ERR_CORRUPT, 2, "split.no"); }
+Test(gguf_split, wrong_tensor_count)
+{
+    split_case((split_opts){ -1, 1, 0 }, -1, SLIM_ERR_CORRUPT, 0, "split.tensors.count");
+}
+Test(gguf_split, tensor_in_two_files) { split_case((split_opts){ -1, 1, 1 }, -1, SLIM_ERR_DUPLICATE, 2, NULL); }
+
+Test(gguf_split, single_file_is_a_model_of_one)
+{
+    slim_gguf *src = open_source();
+    slim_gguf_close(src);
+    char p[512];
+    snprintf(p, sizeof p,
+             "%s/models/stories260K-gguf-llamacpp/stories260K-hf-convert_hf_to_gguf-q8_0.gguf",
+             test_data_dir());
+    slim_gguf_split *s = NULL;
+    cr_assert_eq(slim_gguf_split_open(p, &s, NULL), SLIM_OK);
+    cr_assert_eq(slim_gguf_split_file_count(s), 1);
+    cr_assert_eq(slim_gguf_split_tensor_count(s), 47);
+    slim_gguf_split_close(s);
+    slim_gguf_split_close(NULL);
+}
+
+Test(gguf_split, name_must_match_keys)
+{
+    slim_gguf *src = open_source();
+    char prefix[256], a[512], b[512];
+    snprintf(prefix, sizeof prefix, "/tmp/slim-test-%ld-split", (long)getpid());
+    write_split(src, prefix, (split_opts){ -1, 0, 0 });
+    split_name(a, sizeof a, prefix, 0, 3);
+    snprintf(b, sizeof b, "%s-renamed.gguf", prefix);
+    cr_assert_eq(rename(a, b), 0);
+    slim_gguf_split *s = NULL;
+    slim_parse_error pe = { 0 };
+    cr_assert_eq(slim_gguf_split_open(b, &s, &pe), SLIM_ERR_CORRUPT);
+    cr_assert_eq(pe.offset, 0);
+    unlink(b);
+    remove_split(prefix);
+    slim_gguf_close(src);
+}
