@@ -10,9 +10,9 @@
  * same on every machine. Quantize speed is MB/s of float32 input; dequantize
  * speed is GB/s of float32 output (always 1024 rows, 16 MiB). Each figure is
  * the total over repeated calls lasting at least --time seconds (default
- * 0.2) after one warm-up
- * call. Every SIMD path's output is also compared with the scalar path's, so
- * a wrong kernel cannot produce a fast number unnoticed.
+ * 0.2) after one warm-up call. Every SIMD path's output is also compared
+ * with the scalar path's, so a wrong kernel cannot produce a fast number
+ * unnoticed.
  *
  * Uses the public API only (slim.h).
  */
