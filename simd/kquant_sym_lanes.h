@@ -363,9 +363,12 @@ KS_TARGET static void ks_q3_K_group(block_q3_K *restrict y, const float *restric
         /* ggml's quantize_row_q3_K_impl: w = qw * sqrt(sigma2 + x^2), with
          * sigma2 from a sequential sum over each super-block. */
         float sumx2[KS_G] = { 0 }, sigma2[KS_G], sw[KS_SB];
-        for (int j = 0; j < QK_K; ++j)          /* ng interleaved chains */
-            for (int g = 0; g < ng; ++g)
-                sumx2[g] += x[QK_K * g + j] * x[QK_K * g + j];
+        for (int j = 0; j < QK_K; ++j) {        /* ng interleaved chains */
+#pragma GCC unroll 16
+            for (int g = 0; g < KS_G; ++g)      /* unrolled: sums in registers */
+                if (g < ng)
+                    sumx2[g] += x[QK_K * g + j] * x[QK_K * g + j];
+        }
         for (int g = 0; g < ng; ++g)
             sigma2[g] = 2 * sumx2[g] / QK_K;
         ks_vf wt[16][KS_NVT];
