@@ -134,11 +134,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-replay
 	@echo "make test: all suites passed"
 
-## test-unit: Criterion tests, the kernel checker on this machine's paths, slim-quant's CLI checks
-test-unit: $(TEST_BIN) $(KCHECK_BIN) $(BINDIR)/slim-quant
+## test-unit: Criterion tests, the kernel checker on this machine's paths, the tools' CLI checks
+test-unit: $(TEST_BIN) $(KCHECK_BIN) $(BINDIR)/slim-quant $(BINDIR)/slim-pack
 	$(Q)$(KCHECK_BIN)
 	$(Q)$(TEST_BIN) -j$(JOBS)
 	$(Q)bash tests/cli_quant.sh $(BINDIR)/slim-quant
+	$(Q)bash tests/cli_pack.sh $(BINDIR)/slim-pack
 
 ## check-neon: cross-build the core for AArch64 and check the NEON kernels under qemu
 check-neon:

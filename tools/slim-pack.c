@@ -3,10 +3,11 @@
  *
  *   slim-pack inspect FILE [--json]
  *   slim-pack verify FILE
+ *   slim-pack convert IN -o OUT
  *
  * FILE is a GGUF file, a safetensors file, a model.safetensors.index.json
  * or a folder holding a Hugging Face model; the format is told by the
- * content, not by the name. (Archives, pack/unpack and convert come later.)
+ * content, not by the name. (Archives and pack/unpack come later.)
  */
 #include "slim.h"
 #include "tools/cli.h"
@@ -27,6 +28,8 @@ static const char usage_main[] =
     "Commands:\n"
     "  inspect FILE [--json]   metadata and the tensor table\n"
     "  verify FILE             full validation; exit 1 with the first problem\n"
+    "  convert IN -o OUT       safetensors (single or sharded) to GGUF, or GGUF to\n"
+    "                          safetensors, for unquantized tensors\n"
     "\n"
     "'slim-pack COMMAND --help' shows a command's options.\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
@@ -47,6 +50,19 @@ static const char usage_verify[] =
     "Validates the whole file: structure, types, shapes, offsets, bounds, and\n"
     "for safetensors that the tensors tile the data exactly. Prints 'ok' and\n"
     "exits 0, or prints the first problem with its byte offset and exits 1.\n";
+
+static const char usage_convert[] =
+    "Usage: slim-pack convert IN -o OUT\n"
+    "\n"
+    "Converts safetensors (a file, an index or a model folder) to one GGUF file,\n"
+    "or a GGUF file (or split model) to one safetensors file. Tensors keep their\n"
+    "names, types and bytes; dimensions are reversed as GGUF requires. Only\n"
+    "types both formats know convert: F32, F16, BF16, F64, I8, I16, I32, I64.\n"
+    "String metadata carries over (safetensors __metadata__ <-> GGUF string\n"
+    "entries); other GGUF entries are dropped. A safetensors scalar becomes a\n"
+    "GGUF tensor of shape [1]. OUT is written only when complete.\n"
+    "\n"
+    "  -o, --output OUT    the output file\n";
 
 #define ARRAY_HEAD 8
 
@@ -389,12 +405,180 @@ static int cmd_verify(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* convert                                                             */
+
+/* The unquantized types both formats know. */
+static const struct {
+    slim_dtype dtype;
+    slim_type type;
+} type_map[] = {
+    { SLIM_DTYPE_F32, SLIM_TYPE_F32 }, { SLIM_DTYPE_F16, SLIM_TYPE_F16 },
+    { SLIM_DTYPE_BF16, SLIM_TYPE_BF16 }, { SLIM_DTYPE_F64, SLIM_TYPE_F64 },
+    { SLIM_DTYPE_I8, SLIM_TYPE_I8 }, { SLIM_DTYPE_I16, SLIM_TYPE_I16 },
+    { SLIM_DTYPE_I32, SLIM_TYPE_I32 }, { SLIM_DTYPE_I64, SLIM_TYPE_I64 },
+};
+#define N_TYPE_MAP (sizeof type_map / sizeof type_map[0])
+
+/* The writer in progress: dropped (with its temporary file) if the tool
+ * exits before finishing it, since cli_fail ends the process through exit. */
+static slim_gguf_writer *gguf_out;
+static slim_st_writer *st_out;
+
+static void drop_unfinished(void)
+{
+    slim_gguf_writer_abort(gguf_out);
+    slim_st_writer_abort(st_out);
+    gguf_out = NULL;
+    st_out = NULL;
+}
+
+static void check(slim_error e, const char *what, const char *name)
+{
+    if (e)
+        cli_fail("%s%s%s: %s", what, name ? " " : "", name ? name : "", slim_strerror(e));
+}
+
+static void st_to_gguf(const char *in, const char *out)
+{
+    slim_safetensors *st = open_st(in);
+    slim_gguf_writer *w = NULL;
+    check(slim_gguf_writer_open(out, &w), "cannot create", out);
+    gguf_out = w;
+    for (uint64_t i = 0; i < slim_st_metadata_count(st); i++) {
+        const char *k, *v;
+        slim_st_metadata_at(st, i, &k, &v);
+        slim_string s = { v, strlen(v) };
+        check(slim_gguf_writer_add_kv(w, k, SLIM_GGUF_STRING, &s), "metadata", k);
+    }
+    uint64_t n = slim_st_tensor_count(st), total = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        const slim_st_tensor *t = slim_st_tensor_at(st, i);
+        size_t k = 0;
+        while (k < N_TYPE_MAP && type_map[k].dtype != t->dtype)
+            k++;
+        if (k == N_TYPE_MAP)
+            cli_fail("%s: dtype %s has no GGUF type", t->name, slim_dtype_name(t->dtype));
+        if (t->n_dims > SLIM_GGUF_MAX_DIMS)
+            cli_fail("%s: %d dimensions; GGUF allows at most 4", t->name, t->n_dims);
+        int64_t ne[SLIM_GGUF_MAX_DIMS] = { 1, 1, 1, 1 };
+        for (int d = 0; d < t->n_dims; d++)
+            ne[d] = t->shape[t->n_dims - 1 - d];
+        slim_error e = slim_gguf_writer_add_tensor(w, t->name, type_map[k].type,
+                                                   t->n_dims ? t->n_dims : 1, ne);
+        if (e == SLIM_ERR_TOO_LARGE)
+            cli_fail("%s: GGUF tensor names must be shorter than 64 bytes", t->name);
+        if (e == SLIM_ERR_SHAPE)
+            cli_fail("%s: GGUF cannot hold a tensor with a zero dimension", t->name);
+        check(e, "tensor", t->name);
+        total += t->size;
+    }
+    cli_progress p;
+    cli_progress_start(&p, "converting", total);
+    uint64_t done = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        const slim_st_tensor *t = slim_st_tensor_at(st, i);
+        check(slim_gguf_writer_write(w, t->data, (size_t)t->size), "cannot write", out);
+        cli_progress_update(&p, done += t->size);
+    }
+    gguf_out = NULL; /* finish frees the writer, whatever it returns */
+    check(slim_gguf_writer_finish(w), "cannot write", out);
+    cli_progress_end(&p);
+    slim_st_close(st);
+}
+
+static void gguf_to_st(const char *in, const char *out)
+{
+    slim_gguf_split *g = NULL;
+    slim_parse_error pe = { 0 };
+    slim_error e = slim_gguf_split_open(in, &g, &pe);
+    if (e)
+        fail_parse(in, e, &pe);
+    slim_st_writer *w = NULL;
+    check(slim_st_writer_open(out, &w), "cannot create", out);
+    st_out = w;
+    const slim_gguf *meta = slim_gguf_split_file(g, 0);
+    for (uint64_t i = 0; i < slim_gguf_kv_count(meta); i++) {
+        const slim_gguf_kv *kv = slim_gguf_kv_at(meta, i);
+        slim_string v;
+        if (kv->type != SLIM_GGUF_STRING || slim_gguf_kv_str(meta, kv, 0, &v) != SLIM_OK)
+            continue;
+        char *k = cstr(kv->key), *val = cstr(v);
+        if (strlen(k) == kv->key.len && strlen(val) == v.len) /* no NUL bytes */
+            check(slim_st_writer_add_metadata(w, k, val), "metadata", k);
+        free(k);
+        free(val);
+    }
+    uint64_t n = slim_gguf_split_tensor_count(g), total = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        const slim_gguf_tensor *t = slim_gguf_split_tensor_at(g, i, NULL);
+        size_t k = 0;
+        while (k < N_TYPE_MAP && type_map[k].type != t->type)
+            k++;
+        if (k == N_TYPE_MAP)
+            cli_fail("%s: type %s is quantized or has no safetensors dtype", t->name,
+                     slim_type_get(t->type)->name);
+        int nd = t->n_dims ? t->n_dims : 1;
+        int64_t shape[SLIM_GGUF_MAX_DIMS];
+        for (int d = 0; d < nd; d++)
+            shape[d] = t->ne[nd - 1 - d];
+        check(slim_st_writer_add_tensor(w, t->name, type_map[k].dtype, nd, shape), "tensor", t->name);
+        total += t->size;
+    }
+    cli_progress p;
+    cli_progress_start(&p, "converting", total);
+    uint64_t done = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        const slim_gguf_tensor *t = slim_gguf_split_tensor_at(g, i, NULL);
+        check(slim_st_writer_write(w, t->data, (size_t)t->size), "cannot write", out);
+        cli_progress_update(&p, done += t->size);
+    }
+    st_out = NULL;
+    check(slim_st_writer_finish(w), "cannot write", out);
+    cli_progress_end(&p);
+    slim_gguf_split_close(g);
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *out = NULL;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': out = optarg; break;
+        case 'h': cli_help(usage_convert);
+        default: cli_bad_option(argv, ch);
+        }
+    }
+    if (optind >= argc)
+        cli_usage_fail("missing IN");
+    if (optind + 1 < argc)
+        cli_usage_fail("unexpected argument '%s'", argv[optind + 1]);
+    if (!out)
+        cli_usage_fail("missing -o OUT");
+    if (strcmp(out, "-") == 0)
+        cli_usage_fail("convert writes a file, not stdout");
+    const char *in = argv[optind];
+    atexit(drop_unfinished);
+    if (detect(in) == FMT_GGUF)
+        gguf_to_st(in, out);
+    else
+        st_to_gguf(in, out);
+    return CLI_EXIT_OK;
+}
+
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
     { "inspect", cmd_inspect },
     { "verify", cmd_verify },
+    { "convert", cmd_convert },
 };
 
 int main(int argc, char **argv)
@@ -402,7 +586,7 @@ int main(int argc, char **argv)
     cli_init("slim-pack");
     opterr = 0;
     if (argc < 2)
-        cli_usage_fail("missing command (inspect or verify)");
+        cli_usage_fail("missing command (inspect, verify or convert)");
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
         cli_help(usage_main);
@@ -416,5 +600,5 @@ int main(int argc, char **argv)
     }
     if (cmd[0] == '-')
         cli_usage_fail("unknown option '%s' (options come after the command)", cmd);
-    cli_usage_fail("unknown command '%s' (inspect or verify)", cmd);
+    cli_usage_fail("unknown command '%s' (inspect, verify or convert)", cmd);
 }
