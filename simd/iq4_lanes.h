@@ -3,7 +3,8 @@
  * written once for every instruction set. The including file defines:
  *
  *   IQ4_W             lanes per vector, a multiple of 8
- *   IQ4_FN            attributes of every function here (static + target)
+ *   IQ4_FN            attributes of every helper here (static inline + target)
+ *   IQ4_ATTR          attributes of the two row kernels (target)
  *   IQ4_SUFFIX        name suffix of the row kernels (avx2, avx512, neon)
  *   VF, VM            float vector, lane mask
  *   VP                lane index 0..7 for table look-ups, in whatever form
@@ -26,6 +27,8 @@
 #include "simd/blocks.h"
 #include "simd/ref/half.h"
 #include "simd/ref/nonlinear.h"
+
+#include <string.h>
 
 #define IQ4_CAT_(a, b) a##_##b
 #define IQ4_CAT(a, b) IQ4_CAT_(a, b)
@@ -241,10 +244,27 @@ IQ4_FN void iq4_xs_group(const iq4_tables *T, const float *x, uint8_t *y, const 
     iq4_indices(T, xt, inv, dst);
 }
 
-void IQ4_CAT(slim_quantize_row_iq4_nl, IQ4_SUFFIX)(const float *restrict x, void *restrict vy,
-                                                   int64_t n, const float *restrict qw);
-void IQ4_CAT(slim_quantize_row_iq4_xs, IQ4_SUFFIX)(const float *restrict x, void *restrict vy,
-                                                   int64_t n, const float *restrict qw);
+/*
+ * The last, partial group runs zero-padded: zero blocks are below the
+ * threshold and their lanes are independent of the others, so the valid
+ * blocks come out exactly as in a full group, far faster than scalar code.
+ * count blocks of in_block weights, block_bytes bytes each.
+ */
+typedef void (*iq4_group_fn)(const iq4_tables *T, const float *x, uint8_t *y, const float *qw);
+
+IQ4_FN void iq4_padded_group(iq4_group_fn group, const iq4_tables *T, int in_block,
+                             size_t block_bytes, const float *x, uint8_t *y, const float *qw,
+                             int64_t count)
+{
+    float xp[SLIM_IQ4_BLOCK * IQ4_W] = { 0 }, qp[SLIM_IQ4_BLOCK * IQ4_W] = { 0 };
+    uint8_t yp[IQ4_W * sizeof(block_iq4_nl)];    /* the larger of the two group outputs */
+    _Static_assert(IQ4_W * sizeof(block_iq4_nl) >= IQ4_W / 8 * sizeof(block_iq4_xs), "yp size");
+    memcpy(xp, x, (size_t)count * in_block * sizeof(float));
+    if (qw)
+        memcpy(qp, qw, (size_t)count * in_block * sizeof(float));
+    group(T, xp, yp, qw ? qp : NULL);
+    memcpy(y, yp, (size_t)count * block_bytes);
+}
 
 IQ4_ATTR void IQ4_CAT(slim_quantize_row_iq4_nl, IQ4_SUFFIX)(const float *restrict x, void *restrict vy,
                                                    int64_t n, const float *restrict qw)
@@ -257,9 +277,10 @@ IQ4_ATTR void IQ4_CAT(slim_quantize_row_iq4_nl, IQ4_SUFFIX)(const float *restric
     for (; i + IQ4_W <= nb; i += IQ4_W)
         iq4_nl_group(&T, x + i * SLIM_IQ4_BLOCK, y + i * sizeof(block_iq4_nl),
                      qw ? qw + i * SLIM_IQ4_BLOCK : NULL);
-    slim_quantize_row_iq4_nl_ref(x + i * SLIM_IQ4_BLOCK, y + i * sizeof(block_iq4_nl),
-                                 (nb - i) * SLIM_IQ4_BLOCK,
-                                 qw ? qw + i * SLIM_IQ4_BLOCK : NULL);
+    if (i < nb)
+        iq4_padded_group(iq4_nl_group, &T, SLIM_IQ4_BLOCK, sizeof(block_iq4_nl),
+                         x + i * SLIM_IQ4_BLOCK, y + i * sizeof(block_iq4_nl),
+                         qw ? qw + i * SLIM_IQ4_BLOCK : NULL, nb - i);
 }
 
 IQ4_ATTR void IQ4_CAT(slim_quantize_row_iq4_xs, IQ4_SUFFIX)(const float *restrict x, void *restrict vy,
@@ -273,6 +294,7 @@ IQ4_ATTR void IQ4_CAT(slim_quantize_row_iq4_xs, IQ4_SUFFIX)(const float *restric
     int64_t i = 0;
     for (; i + NSB <= nb; i += NSB)
         iq4_xs_group(&T, x + i * QK_K, y + i * sizeof(block_iq4_xs), qw ? qw + i * QK_K : NULL);
-    slim_quantize_row_iq4_xs_ref(x + i * QK_K, y + i * sizeof(block_iq4_xs), (nb - i) * QK_K,
-                                 qw ? qw + i * QK_K : NULL);
+    if (i < nb)
+        iq4_padded_group(iq4_xs_group, &T, QK_K, sizeof(block_iq4_xs), x + i * QK_K,
+                         y + i * sizeof(block_iq4_xs), qw ? qw + i * QK_K : NULL, nb - i);
 }
