@@ -43,6 +43,7 @@
 #include "simd/blocks.h"
 #include "simd/ref/half.h"
 #include "simd/ref/kquant_asym.h"
+#include "simd/ref/search.h"
 
 typedef float ka_vf __attribute__((vector_size(4 * KA_W)));
 typedef int32_t ka_vi __attribute__((vector_size(4 * KA_W)));
@@ -300,6 +301,80 @@ KA_INLINE void ka_search(const int kk, const int n, const int nmax, ka_vf (*xt)[
     }
 }
 
+/*
+ * slim_make_qp_quants for up to KA_W calls at once, one per lane: xv[i] and
+ * wv[i] hold value i and weight i of each call. Writes the levels (as
+ * uint8_t values 0..255, wrapped like ggml's stores) to L[i] and returns
+ * the scales. A lane stops changing once a round changes nothing, so
+ * running more rounds for the other lanes leaves it as the reference has it.
+ */
+KA_INLINE ka_vf ka_qp_quants(const int n, const int nmax, const ka_vf *xv, const ka_vf *wv,
+                             ka_vi *L)
+{
+    const ka_vf zero = ka_splat(0.f);
+    const ka_vi vnmax = ka_splati(nmax), byte = ka_splati(0xFF);
+    ka_vf max = zero;
+    for (int i = 0; i < n; ++i)
+        max = ka_sel(max > xv[i], max, xv[i]);
+    const ka_vi all_zero = max < ka_splat(SLIM_GROUP_MAX_EPS);
+    ka_vf iscale = ka_splat((float)nmax) / max;
+    const ka_vf scale = ka_splat(1.f) / iscale;
+    ka_vf best = zero;
+    for (int i = 0; i < n; ++i) {
+        L[i] = ka_nearest(iscale * xv[i]) & byte;
+        const ka_vf diff = xv[i] - scale * __builtin_convertvector(L[i], ka_vf);
+        best += wv[i] * diff * diff;
+    }
+    for (int is = -4; is <= 4; ++is) {
+        if (is == 0)
+            continue;
+        const ka_vf iscale_is = ka_splat(0.1f * is + nmax) / max;
+        const ka_vf scale_is = ka_splat(1.f) / iscale_is;
+        ka_vf mse = zero;
+        for (int i = 0; i < n; ++i) {
+            const ka_vi l = KA_MINI(ka_nearest(iscale_is * xv[i]), vnmax);
+            const ka_vf diff = xv[i] - scale_is * __builtin_convertvector(l, ka_vf);
+            mse += wv[i] * diff * diff;
+        }
+        const ka_vi better = mse < best;
+        best = ka_sel(better, mse, best);
+        iscale = ka_sel(better, iscale_is, iscale);
+    }
+    ka_vf sumlx = zero, suml2 = zero;
+    for (int i = 0; i < n; ++i) {
+        const ka_vi l = KA_MINI(ka_nearest(iscale * xv[i]), vnmax);
+        const ka_vf lf = __builtin_convertvector(l, ka_vf);
+        L[i] = l & byte;
+        sumlx += wv[i] * xv[i] * lf;
+        suml2 += wv[i] * lf * lf;
+    }
+    for (int itry = 0; itry < 5; ++itry) {
+        ka_vi changed = ka_splati(0);
+        for (int i = 0; i < n; ++i) {
+            const ka_vf lf = __builtin_convertvector(L[i], ka_vf);
+            ka_vf slx = sumlx - wv[i] * xv[i] * lf;
+            ka_vf sl2 = suml2 - wv[i] * lf * lf;
+            ka_vi take = (slx > zero) & (sl2 > zero);
+            const ka_vi new_l = KA_MINI(ka_nearest(xv[i] * sl2 / slx), vnmax);
+            take &= new_l != L[i];
+            const ka_vf nf = __builtin_convertvector(new_l, ka_vf);
+            slx += wv[i] * xv[i] * nf;
+            sl2 += wv[i] * nf * nf;
+            take &= slx * slx * suml2 > sumlx * sumlx * sl2;
+            L[i] = ka_seli(take, new_l & byte, L[i]);
+            sumlx = ka_sel(take, slx, sumlx);
+            suml2 = ka_sel(take, sl2, suml2);
+            changed |= take;
+        }
+        if (!KA_ANY(changed))
+            break;
+    }
+    for (int i = 0; i < n; ++i)
+        L[i] = ka_seli(all_zero, ka_splati(0), L[i]);
+    const ka_vf r = ka_sel(suml2 > zero, sumlx / suml2, zero);
+    return ka_sel(all_zero, zero, r);
+}
+
 /* Per-type constants. */
 struct ka_type {
     int sublen;             /* elements per sub-block: 16 or 32 */
@@ -415,14 +490,36 @@ KA_INLINE void ka_quantize_unit(const int kind, const int kk, const float *xs, c
     float scales[KA_MAX_SUBS], mins[KA_MAX_SUBS], sw[KA_MAX_SUBS];
     ka_vf lb[KA_MAX_SUBS / KA_W][32];
     ka_search_subs(t, kk, xs, ws, U * subs_per_sb, scales, mins, sw, lb);
+    /* imatrix: the 2*U slim_make_qp_quants calls (scales of each
+     * super-block, then mins) in lanes 0..2U-1; unused lanes are zero. */
+    ka_vi qL[16];
+    ka_vf qd = ka_splat(0.f);
+    if (ws) {
+        ka_vf xv[16], wv[16];
+        for (int i = 0; i < subs_per_sb; ++i) {
+            xv[i] = wv[i] = ka_splat(0.f);
+            for (int c = 0; c < 2 * U; ++c) {
+                const int j = (c % U) * subs_per_sb + i;
+                xv[i][c] = c < U ? scales[j] : mins[j];
+                wv[i][c] = sw[j];
+            }
+        }
+        qd = ka_qp_quants(subs_per_sb, kind == KA_Q2 ? 15 : 63, xv, wv, qL);
+    }
     for (int u = 0; u < U; ++u) {
         const int s0 = u * subs_per_sb;
-        uint8_t L[QK_K];
+        uint8_t L[QK_K], Ls[16], Lm[16];
         float d[16], dm[16];
+        if (ws) {
+            for (int i = 0; i < subs_per_sb; ++i) {
+                Ls[i] = (uint8_t)qL[i][u];
+                Lm[i] = (uint8_t)qL[i][U + u];
+            }
+        }
         if (kind == KA_Q2) {
             block_q2_K *y = (block_q2_K *)vy + u;
             if (ws)
-                slim_q2k_set_scales_qp(y, scales + s0, mins + s0, sw + s0);
+                slim_q2k_store_scales_qp(y, Ls, Lm, qd[u], qd[U + u]);
             else
                 slim_q2k_set_scales(y, scales + s0, mins + s0);
             slim_q2k_sub_scales(y, d, dm);
@@ -431,8 +528,8 @@ KA_INLINE void ka_quantize_unit(const int kind, const int kk, const float *xs, c
         } else if (kind == KA_Q4) {
             block_q4_K *y = (block_q4_K *)vy + u;
             if (ws)
-                slim_k4_set_scales_qp(y->scales, &y->d, &y->dmin, scales + s0, mins + s0,
-                                      sw + s0, false);
+                slim_k4_store_scales_qp(y->scales, &y->d, &y->dmin, Ls, Lm, qd[u], qd[U + u],
+                                        false);
             else
                 slim_k4_set_scales(y->scales, &y->d, &y->dmin, scales + s0, mins + s0);
             slim_k4_sub_scales(y->scales, y->d, y->dmin, d, dm);
@@ -441,8 +538,8 @@ KA_INLINE void ka_quantize_unit(const int kind, const int kk, const float *xs, c
         } else {
             block_q5_K *y = (block_q5_K *)vy + u;
             if (ws)
-                slim_k4_set_scales_qp(y->scales, &y->d, &y->dmin, scales + s0, mins + s0,
-                                      sw + s0, true);
+                slim_k4_store_scales_qp(y->scales, &y->d, &y->dmin, Ls, Lm, qd[u], qd[U + u],
+                                        true);
             else
                 slim_k4_set_scales(y->scales, &y->d, &y->dmin, scales + s0, mins + s0);
             slim_k4_sub_scales(y->scales, y->d, y->dmin, d, dm);

@@ -53,16 +53,22 @@ void slim_q2k_set_scales(block_q2_K *y, const float *scales, const float *mins)
     }
 }
 
+void slim_q2k_store_scales_qp(block_q2_K *y, const uint8_t *Ls, const uint8_t *Lm, float dm,
+                              float mm)
+{
+    y->d = slim_f32_to_half(dm);
+    y->dmin = slim_f32_to_half(mm);
+    for (int j = 0; j < QK_K / 16; ++j)
+        y->scales[j] = (uint8_t)(Ls[j] | (Lm[j] << 4));
+}
+
 void slim_q2k_set_scales_qp(block_q2_K *y, const float *scales, const float *mins,
                             const float *sw)
 {
     uint8_t Ls[QK_K / 16], Lm[QK_K / 16];
     const float dm = slim_make_qp_quants(QK_K / 16, 15, scales, Ls, sw);
     const float mm = slim_make_qp_quants(QK_K / 16, 15, mins, Lm, sw);
-    y->d = slim_f32_to_half(dm);
-    y->dmin = slim_f32_to_half(mm);
-    for (int j = 0; j < QK_K / 16; ++j)
-        y->scales[j] = (uint8_t)(Ls[j] | (Lm[j] << 4));
+    slim_q2k_store_scales_qp(y, Ls, Lm, dm, mm);
 }
 
 void slim_k4_set_scales(uint8_t *sc, slim_half *d, slim_half *dmin,
@@ -85,13 +91,9 @@ void slim_k4_set_scales(uint8_t *sc, slim_half *d, slim_half *dmin,
     *dmin = slim_f32_to_half(max_min / 63.f);
 }
 
-void slim_k4_set_scales_qp(uint8_t *sc, slim_half *d, slim_half *dmin,
-                           const float *scales, const float *mins, const float *sw,
-                           bool clamp63)
+void slim_k4_store_scales_qp(uint8_t *sc, slim_half *d, slim_half *dmin, uint8_t *ls,
+                             uint8_t *lm, float d_block, float m_block, bool clamp63)
 {
-    uint8_t ls[QK_K / 32], lm[QK_K / 32];
-    const float d_block = slim_make_qp_quants(QK_K / 32, 63, scales, ls, sw);
-    const float m_block = slim_make_qp_quants(QK_K / 32, 63, mins, lm, sw);
     if (clamp63) {
         for (int j = 0; j < QK_K / 32; ++j) {
             ls[j] = ls[j] < 63 ? ls[j] : 63;
@@ -101,6 +103,16 @@ void slim_k4_set_scales_qp(uint8_t *sc, slim_half *d, slim_half *dmin,
     slim_set_scale_min_k4(ls, lm, sc);
     *d = slim_f32_to_half(d_block);
     *dmin = slim_f32_to_half(m_block);
+}
+
+void slim_k4_set_scales_qp(uint8_t *sc, slim_half *d, slim_half *dmin,
+                           const float *scales, const float *mins, const float *sw,
+                           bool clamp63)
+{
+    uint8_t ls[QK_K / 32], lm[QK_K / 32];
+    const float d_block = slim_make_qp_quants(QK_K / 32, 63, scales, ls, sw);
+    const float m_block = slim_make_qp_quants(QK_K / 32, 63, mins, lm, sw);
+    slim_k4_store_scales_qp(sc, d, dmin, ls, lm, d_block, m_block, clamp63);
 }
 
 /* ---- Stage 3: requantization with the stored scales ---- */

@@ -31,6 +31,12 @@ void slim_q2k_set_scales_qp(block_q2_K *y, const float *scales, const float *min
 void slim_k4_set_scales_qp(uint8_t *sc, slim_half *d, slim_half *dmin,
                            const float *scales, const float *mins, const float *sw,
                            bool clamp63);
+/* Their second half: store the levels and scales the two
+ * slim_make_qp_quants calls returned (ls, lm may be clamped in place). */
+void slim_q2k_store_scales_qp(block_q2_K *y, const uint8_t *Ls, const uint8_t *Lm, float dm,
+                              float mm);
+void slim_k4_store_scales_qp(uint8_t *sc, slim_half *d, slim_half *dmin, uint8_t *ls,
+                             uint8_t *lm, float d_block, float m_block, bool clamp63);
 
 /* Stage 3 inputs: effective scale d[j] and offset dm[j] of each sub-block. */
 void slim_q2k_sub_scales(const block_q2_K *y, float *d, float *dm);

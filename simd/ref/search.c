@@ -11,9 +11,6 @@
 
 #include "simd/ref/half.h"
 
-/* Below this a group is treated as all zero. */
-#define SLIM_GROUP_MAX_EPS 1e-15f
-
 static inline int clamp_level(int l, int nmax)
 {
     l = l < nmax ? l : nmax;

@@ -15,6 +15,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Below this largest magnitude a group is treated as all zero (ggml's
+ * GROUP_MAX_EPS); SIMD versions of the searches use it too. */
+#define SLIM_GROUP_MAX_EPS 1e-15f
+
 /* ---- Asymmetric searches: L in [0, nmax], x ~ scale*L - min (KASYM) ---- */
 
 /*
