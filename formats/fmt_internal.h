@@ -28,6 +28,25 @@ static inline slim_error slim_fail(slim_parse_error *where, slim_error code,
     return code;
 }
 
+/* Every public open/parse function starts with where_reset and ends with
+ * where_done, so `where` describes exactly the last call. */
+static inline void slim_where_reset(slim_parse_error *where)
+{
+    if (where) {
+        where->offset = 0;
+        where->reason = NULL;
+        where->file = 0;
+    }
+}
+
+/* Gives every failure a reason, even those (out of memory) that had none. */
+static inline slim_error slim_where_done(slim_parse_error *where, slim_error e)
+{
+    if (e && where && !where->reason)
+        where->reason = slim_strerror(e);
+    return e;
+}
+
 /* a + b into *r; returns 0 on overflow. */
 static inline int slim_add_u64(uint64_t a, uint64_t b, uint64_t *r)
 {

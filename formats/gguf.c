@@ -375,14 +375,10 @@ static slim_error parse(slim_gguf *g, slim_parse_error *where)
 
 static slim_error finish_open(slim_gguf *g, slim_gguf **out, slim_parse_error *where)
 {
-    if (where)
-        where->file = 0;
     slim_error e = parse(g, where);
     if (e) {
-        if (where && e == SLIM_ERR_NOMEM)
-            slim_fail(where, e, 0, "out of memory");
         slim_gguf_close(g);
-        return e;
+        return slim_where_done(where, e);
     }
     *out = g;
     return SLIM_OK;
@@ -391,12 +387,13 @@ static slim_error finish_open(slim_gguf *g, slim_gguf **out, slim_parse_error *w
 slim_error slim_gguf_parse(const void *data, size_t size, slim_gguf **out,
                            slim_parse_error *where)
 {
+    slim_where_reset(where);
     if (!out || (!data && size))
-        return SLIM_ERR_INVALID_ARG;
+        return slim_where_done(where, SLIM_ERR_INVALID_ARG);
     *out = NULL;
     slim_gguf *g = calloc(1, sizeof *g);
     if (!g)
-        return SLIM_ERR_NOMEM;
+        return slim_where_done(where, SLIM_ERR_NOMEM);
     static const uint8_t empty[1];
     g->base = data ? data : empty;
     g->size = size;
@@ -405,12 +402,13 @@ slim_error slim_gguf_parse(const void *data, size_t size, slim_gguf **out,
 
 slim_error slim_gguf_open(const char *path, slim_gguf **out, slim_parse_error *where)
 {
+    slim_where_reset(where);
     if (!out || !path)
-        return SLIM_ERR_INVALID_ARG;
+        return slim_where_done(where, SLIM_ERR_INVALID_ARG);
     *out = NULL;
     slim_gguf *g = calloc(1, sizeof *g);
     if (!g)
-        return SLIM_ERR_NOMEM;
+        return slim_where_done(where, SLIM_ERR_NOMEM);
     slim_error e = slim_map_open(path, &g->map);
     if (e) {
         free(g);

@@ -86,10 +86,11 @@ static slim_error open_files(slim_gguf_split *s, const char *path, slim_gguf *fi
             s->files[i] = first;
         } else {
             snprintf(p + plen, 32, "-%05d-of-%05d.gguf", i + 1, s->n_files);
-            if (where)
-                where->file = i;
-            if ((e = slim_gguf_open(p, &s->files[i], where)))
+            if ((e = slim_gguf_open(p, &s->files[i], where))) {
+                if (where)
+                    where->file = i; /* slim_gguf_open reset it */
                 break;
+            }
         }
         uint64_t fno = 0, fcount = 0;
         int has_no, has_count;
@@ -132,7 +133,15 @@ static slim_error build_table(slim_gguf_split *s, slim_parse_error *where)
     return SLIM_OK;
 }
 
+static slim_error split_open(const char *path, slim_gguf_split **out, slim_parse_error *where);
+
 slim_error slim_gguf_split_open(const char *path, slim_gguf_split **out, slim_parse_error *where)
+{
+    slim_where_reset(where);
+    return slim_where_done(where, split_open(path, out, where));
+}
+
+static slim_error split_open(const char *path, slim_gguf_split **out, slim_parse_error *where)
 {
     if (!path || !out)
         return SLIM_ERR_INVALID_ARG;

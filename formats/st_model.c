@@ -65,14 +65,13 @@ static slim_safetensors *new_handle(int n_files)
 slim_error slim_st_parse(const void *data, size_t size, slim_safetensors **out,
                          slim_parse_error *where)
 {
+    slim_where_reset(where);
     if (!out || (!data && size))
-        return SLIM_ERR_INVALID_ARG;
+        return slim_where_done(where, SLIM_ERR_INVALID_ARG);
     *out = NULL;
-    if (where)
-        where->file = 0;
     slim_safetensors *st = new_handle(1);
     if (!st)
-        return SLIM_ERR_NOMEM;
+        return slim_where_done(where, SLIM_ERR_NOMEM);
     static const uint8_t empty[1];
     st->files[0].base = data ? data : empty;
     st->files[0].size = size;
@@ -81,7 +80,7 @@ slim_error slim_st_parse(const void *data, size_t size, slim_safetensors **out,
         e = build_table(st, where);
     if (e) {
         slim_st_close(st);
-        return e;
+        return slim_where_done(where, e);
     }
     *out = st;
     return SLIM_OK;
@@ -244,7 +243,15 @@ static int looks_like_index(const char *path)
     return idx;
 }
 
+static slim_error st_open(const char *path, slim_safetensors **out, slim_parse_error *where);
+
 slim_error slim_st_open(const char *path, slim_safetensors **out, slim_parse_error *where)
+{
+    slim_where_reset(where);
+    return slim_where_done(where, st_open(path, out, where));
+}
+
+static slim_error st_open(const char *path, slim_safetensors **out, slim_parse_error *where)
 {
     if (!path || !out)
         return SLIM_ERR_INVALID_ARG;
@@ -263,7 +270,7 @@ slim_error slim_st_open(const char *path, slim_safetensors **out, slim_parse_err
             free(p);
             if (!(p = join(path, SLIM_ST_SINGLE_NAME)))
                 return SLIM_ERR_NOMEM;
-            e = slim_st_open(p, out, where);
+            e = st_open(p, out, where);
         }
         free(p);
         return e;

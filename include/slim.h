@@ -439,9 +439,10 @@ SLIM_API size_t slim_utf8_valid_prefix(const void *s, size_t n);
 /*
  * Readers map a file read-only (or use a caller's buffer) and validate all of
  * it before returning a handle: after a successful open every name, shape,
- * offset and data pointer the handle hands out is in bounds and consistent,
- * and nothing in the file could have caused an allocation larger than the
- * file itself. Tensor data is never copied.
+ * offset and data pointer the handle hands out is in bounds and consistent.
+ * Every count and length is checked against the bytes that remain before
+ * it is used, so the tables a file makes the reader allocate are bounded by
+ * a small multiple of the file's own size. Tensor data is never copied.
  *
  * Handles are immutable after open: any number of threads may read one
  * handle at the same time. Closing must not race with other use.
@@ -454,8 +455,8 @@ SLIM_API size_t slim_utf8_valid_prefix(const void *s, size_t n);
  */
 
 /**
- * Where and why a file was rejected. Filled by the open and parse functions
- * on failure (left untouched on success); may be NULL.
+ * Where and why a file was rejected. Reset by every open and parse
+ * function and filled on failure; may be NULL.
  *  offset: the byte offset in the file of the field that is wrong (for a
  *          sharded safetensors model: in the file named by `file`). For a
  *          safetensors header: the entry's quoted name for a bad entry, and

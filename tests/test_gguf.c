@@ -796,3 +796,18 @@ Test(gguf_split, name_must_match_keys)
     remove_split(prefix);
     slim_gguf_close(src);
 }
+
+Test(gguf_read, every_failure_has_a_reason)
+{
+    slim_gguf *g = NULL;
+    slim_parse_error pe = { 99, "stale", 7 };
+    cr_assert_eq(slim_gguf_parse(NULL, 5, &g, &pe), SLIM_ERR_INVALID_ARG);
+    cr_assert(pe.reason && strcmp(pe.reason, "stale") != 0 && pe.offset == 0 && pe.file == 0);
+    cr_assert_eq(slim_gguf_open("/nonexistent/x.gguf", &g, &pe), SLIM_ERR_IO);
+    cr_assert_not_null(pe.reason);
+    uint8_t ok[24] = { 'G', 'G', 'U', 'F', 3 };
+    pe.reason = "stale";
+    cr_assert_eq(slim_gguf_parse(ok, sizeof ok, &g, &pe), SLIM_OK);
+    cr_assert_null(pe.reason);
+    slim_gguf_close(g);
+}
