@@ -11,10 +11,10 @@
  *   [3] e for mode 2 (signed, -32..31); low 3 bits add values to plain rows
  *   [4..] payload, read cyclically for values and weights; also dequantized
  *       as raw blocks.
- * Finite rows: every path's quantize bytes and dequantize bits must equal
- * the ref's, and slim_quantize must too. A row with NaN or Inf: every path's
- * scan must find the first one and slim_quantize must reject it with that
- * row and column.
+ * Finite values: every path's quantize bytes and dequantize bits must equal
+ * the ref's, and slim_quantize's must too. With a NaN or Inf: every path's
+ * scan must find the first one, and slim_quantize, given rows of one block
+ * each, must reject it with that row and column.
  */
 #include "slim.h"
 #include "simd/kernels.h"
@@ -159,12 +159,12 @@ static void check_paths(slim_type type, const float *x, int64_t rows, int64_t co
                 fail("dequantize of raw blocks differs from ref", type, (slim_path)p, n);
         }
     }
-    /* Through the public API (current path, two threads), one block per
-     * row: qw starts with the per-column weights. */
-    if (rows > 0) {
+    /* Through the public API (current path): one row, since the imatrix
+     * quantizers of some types use statistics of the whole row. */
+    if (n > 0) {
         memset(got, 0x5a, bytes);
         slim_position where = { -1, -1 };
-        if (slim_quantize(type, x, got, rows, cols, qw, 2, &where) != SLIM_OK ||
+        if (slim_quantize(type, x, got, 1, n, qw, 2, &where) != SLIM_OK ||
             memcmp(got, want, bytes) != 0)
             fail("slim_quantize differs from ref", type, slim_cpu_path(), n);
     }
@@ -204,11 +204,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     float *qw = NULL;
     if (with_qw) {
-        /* ggml's weights are non-negative; zeros are allowed. One weight
-         * per column, repeated for every row, as slim_quantize's imatrix. */
+        /* ggml's weights are non-negative; zeros are allowed. */
         qw = xmalloc((size_t)n * sizeof(float));
         for (int64_t i = 0; i < n; i++)
-            qw[i] = (float)byte_at(&pl, (size_t)(i % cols) * 7 + 3) * 0.0625f;
+            qw[i] = (float)byte_at(&pl, (size_t)i * 7 + 3) * 0.0625f;
     }
     check_paths(type, x, rows, cols, qw, &pl);
     free(qw);
