@@ -187,11 +187,15 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-/* Rows per chunk for rows of `row_bytes` (the larger side of the work). */
-static int64_t chunk_rows(size_t row_bytes)
+/* Rows per chunk of a job of `rows` rows of `row_bytes` (the larger side of
+ * the work): about CHUNK_BYTES, at least one row, at most `rows` (0 when
+ * there is nothing to do, so no buffer is needed). */
+static int64_t chunk_rows(size_t row_bytes, int64_t rows)
 {
     int64_t r = (int64_t)(CHUNK_BYTES / (row_bytes ? row_bytes : 1));
-    return r < 1 ? 1 : r;
+    if (r < 1)
+        r = 1;
+    return r < rows ? r : rows;
 }
 
 /* Parses the options of a command with no other option than --json. */
@@ -464,12 +468,11 @@ static int raw_quantize(const raw_options *o, const slim_type_info *info, int64_
     int64_t rows = (int64_t)(in.size / in_row);
     const float *src = as_floats(&in, &in_copy);
 
-    int64_t step = chunk_rows(in_row);
-    if (step > rows)
-        step = rows > 0 ? rows : 1;
+    int64_t step = chunk_rows(in_row, rows);
     uint8_t *buf = xmalloc((size_t)step * row_bytes);
     float *back = o->stats ? xmalloc((size_t)step * (size_t)in_row) : NULL;
     slim_error_stats st = { 0 };
+    slim_error_stats_add(&st, NULL, NULL, 0);   /* valid results even for no rows */
     double seconds = 0;
 
     cli_output *out = cli_output_open(o->out_path, 1);
@@ -532,9 +535,7 @@ static int raw_dequantize(const raw_options *o, const slim_type_info *info, int6
                  "(%zu bytes each)", in.name, in.size, info->name, (long long)cols, row_bytes);
     int64_t rows = (int64_t)(in.size / row_bytes);
     size_t out_row = (size_t)cols * sizeof(float);
-    int64_t step = chunk_rows(out_row);
-    if (step > rows)
-        step = rows > 0 ? rows : 1;
+    int64_t step = chunk_rows(out_row, rows);
     float *buf = xmalloc((size_t)step * out_row);
 
     cli_output *out = cli_output_open(o->out_path, 1);
@@ -613,9 +614,7 @@ static int cmd_gen(int argc, char **argv)
         cli_fail("gen: %lld x %lld values is too large", (long long)rows, (long long)cols);
 
     size_t row_bytes = (size_t)cols * sizeof(float);
-    int64_t step = chunk_rows(row_bytes);
-    if (step > rows)
-        step = rows > 0 ? rows : 1;
+    int64_t step = chunk_rows(row_bytes, rows);
     float *buf = xmalloc((size_t)step * row_bytes);
     cli_output *out = cli_output_open(out_path, 1);
     cli_progress prog;
