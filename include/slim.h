@@ -773,8 +773,8 @@ SLIM_API void slim_st_writer_abort(slim_st_writer *w);
 /**
  * How far an approximation (e.g. dequantized weights) is from a reference.
  * Zero-initialize it (`slim_error_stats s = {0};`), then call
- * slim_error_stats_add() once or in chunks; the result fields are up to date
- * after every call. Sums are kept in double and added in element order, so
+ * slim_error_stats_add() once or in chunks (n may be 0); the result fields
+ * are valid after the first call and up to date after every call. Sums are kept in double and added in element order, so
  * the same data in the same chunks gives the same numbers on every machine.
  * NaN or Inf in either input makes the results NaN or Inf (nothing is
  * skipped silently).
