@@ -1,7 +1,8 @@
 /*
- * Shared pieces of the non-linear family (IQ4_NL, IQ4_XS, MXFP4): the value
- * tables and the scalar helpers the vector kernels also call for their tails
- * and rare lanes. Values are ggml's (ggml-common.h, ggml-impl.h).
+ * Shared pieces of the non-linear family (IQ4_NL, IQ4_XS, MXFP4; the block
+ * byte helpers also serve TQ1_0 / TQ2_0): the value tables and the scalar
+ * helpers the vector kernels also call for rare blocks. Values are ggml's
+ * (ggml-common.h, ggml-impl.h).
  */
 #ifndef SLIM_SIMD_REF_NONLINEAR_H
 #define SLIM_SIMD_REF_NONLINEAR_H
