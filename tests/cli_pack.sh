@@ -95,6 +95,17 @@ else
         || bad "sharded round trip changed tensors"
     rm -f sh.gguf sh.safetensors
 
+    # Split GGUF output (llama.cpp's naming), read back through any file.
+    expect 0 "" "$P" convert "$M/stories260K-hf" -o sp.gguf --split-max-size 400K
+    [ -f sp-00001-of-00003.gguf ] && [ -f sp-00003-of-00003.gguf ] && [ ! -e sp.gguf ] \
+        && pass=$((pass + 1)) || bad "split output files: $(ls)"
+    expect 0 "" "$P" convert sp-00002-of-00003.gguf -o sp.safetensors
+    same_tensors "$M/stories260K-hf/model.safetensors" sp.safetensors && pass=$((pass + 1)) \
+        || bad "split round trip changed tensors"
+    rm -f sp-0000?-of-00003.gguf sp.safetensors
+    expect 2 "not a size" "$P" convert "$M/stories260K-hf" -o x.gguf --split-max-size 12Q
+    expect 2 "GGUF output only" "$P" convert "$G" -o x.safetensors --split-max-size 1M
+
     # A quantized GGUF cannot become safetensors: no output, no temporary.
     before=$(ls -A | sort | tr '\n' ' ')
     expect 1 "quantized" "$P" convert "$G" -o q.safetensors

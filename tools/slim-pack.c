@@ -3,7 +3,7 @@
  *
  *   slim-pack inspect FILE [--json]
  *   slim-pack verify FILE
- *   slim-pack convert IN -o OUT
+ *   slim-pack convert IN -o OUT [--split-max-size N]
  *
  * FILE is a GGUF file, a safetensors file, a model.safetensors.index.json
  * or a folder holding a Hugging Face model; the format is told by the
@@ -62,7 +62,10 @@ static const char usage_convert[] =
     "entries); other GGUF entries are dropped. A safetensors scalar becomes a\n"
     "GGUF tensor of shape [1]. OUT is written only when complete.\n"
     "\n"
-    "  -o, --output OUT    the output file\n";
+    "  -o, --output OUT          the output file\n"
+    "      --split-max-size N    GGUF output: split into files of at most N bytes of\n"
+    "                            tensor data (K, M, G suffixes), named like llama.cpp's\n"
+    "                            gguf-split: OUT NAME.gguf -> NAME-00001-of-0000n.gguf\n";
 
 #define ARRAY_HEAD 8
 
@@ -422,14 +425,18 @@ static const struct {
 
 /* The writer in progress: dropped (with its temporary file) if the tool
  * exits before finishing it, since cli_fail ends the process through exit. */
-static slim_gguf_writer *gguf_out;
+static slim_gguf_writer **gguf_outs;
+static int n_gguf_outs;
 static slim_st_writer *st_out;
 
 static void drop_unfinished(void)
 {
-    slim_gguf_writer_abort(gguf_out);
+    for (int i = 0; i < n_gguf_outs; i++)
+        slim_gguf_writer_abort(gguf_outs[i]);
+    free(gguf_outs);
+    gguf_outs = NULL;
+    n_gguf_outs = 0;
     slim_st_writer_abort(st_out);
-    gguf_out = NULL;
     st_out = NULL;
 }
 
@@ -439,51 +446,118 @@ static void check(slim_error e, const char *what, const char *name)
         cli_fail("%s%s%s: %s", what, name ? " " : "", name ? name : "", slim_strerror(e));
 }
 
-static void st_to_gguf(const char *in, const char *out)
+/* The type of a safetensors tensor in GGUF, and its GGUF dims (reversed). */
+static slim_type gguf_shape(const slim_st_tensor *t, int64_t ne[SLIM_GGUF_MAX_DIMS])
+{
+    size_t k = 0;
+    while (k < N_TYPE_MAP && type_map[k].dtype != t->dtype)
+        k++;
+    if (k == N_TYPE_MAP)
+        cli_fail("%s: dtype %s has no GGUF type", t->name, slim_dtype_name(t->dtype));
+    if (t->n_dims > SLIM_GGUF_MAX_DIMS)
+        cli_fail("%s: %d dimensions; GGUF allows at most 4", t->name, t->n_dims);
+    for (int d = 0; d < SLIM_GGUF_MAX_DIMS; d++)
+        ne[d] = d < t->n_dims ? t->shape[t->n_dims - 1 - d] : 1;
+    return type_map[k].type;
+}
+
+/* Splits the tensors, in order, into files of at most max_size bytes of
+ * tensor data (a larger tensor gets a file of its own); returns the number
+ * of files and fills first[f] with each file's first tensor. */
+static int plan_split(const slim_safetensors *st, uint64_t max_size, uint64_t *first)
+{
+    int files = 0;
+    uint64_t used = 0, n = slim_st_tensor_count(st);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t sz = slim_st_tensor_at(st, i)->size;
+        if (files == 0 || (max_size && used + sz > max_size && used > 0)) {
+            if (files == 99999)
+                cli_fail("--split-max-size is too small: more than 99999 files");
+            if (first)
+                first[files] = i;
+            files++;
+            used = 0;
+        }
+        used += sz;
+    }
+    if (first)
+        first[files ? files : 1] = n;
+    return files ? files : 1;
+}
+
+static void st_to_gguf(const char *in, const char *out, uint64_t max_size)
 {
     slim_safetensors *st = open_st(in);
-    slim_gguf_writer *w = NULL;
-    check(slim_gguf_writer_open(out, &w), "cannot create", out);
-    gguf_out = w;
-    for (uint64_t i = 0; i < slim_st_metadata_count(st); i++) {
-        const char *k, *v;
-        slim_st_metadata_at(st, i, &k, &v);
-        slim_string s = { v, strlen(v) };
-        check(slim_gguf_writer_add_kv(w, k, SLIM_GGUF_STRING, &s), "metadata", k);
-    }
     uint64_t n = slim_st_tensor_count(st), total = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        const slim_st_tensor *t = slim_st_tensor_at(st, i);
-        size_t k = 0;
-        while (k < N_TYPE_MAP && type_map[k].dtype != t->dtype)
-            k++;
-        if (k == N_TYPE_MAP)
-            cli_fail("%s: dtype %s has no GGUF type", t->name, slim_dtype_name(t->dtype));
-        if (t->n_dims > SLIM_GGUF_MAX_DIMS)
-            cli_fail("%s: %d dimensions; GGUF allows at most 4", t->name, t->n_dims);
-        int64_t ne[SLIM_GGUF_MAX_DIMS] = { 1, 1, 1, 1 };
-        for (int d = 0; d < t->n_dims; d++)
-            ne[d] = t->shape[t->n_dims - 1 - d];
-        slim_error e = slim_gguf_writer_add_tensor(w, t->name, type_map[k].type,
-                                                   t->n_dims ? t->n_dims : 1, ne);
-        if (e == SLIM_ERR_TOO_LARGE)
-            cli_fail("%s: GGUF tensor names must be shorter than 64 bytes", t->name);
-        if (e == SLIM_ERR_SHAPE)
-            cli_fail("%s: GGUF cannot hold a tensor with a zero dimension", t->name);
-        check(e, "tensor", t->name);
-        total += t->size;
+    int files = plan_split(st, max_size, NULL);
+    uint64_t *first = calloc((size_t)files + 1, sizeof *first);
+    gguf_outs = calloc((size_t)files, sizeof *gguf_outs);
+    if (!first || !gguf_outs)
+        cli_fail("out of memory");
+    plan_split(st, max_size, first);
+    size_t olen = strlen(out);
+    if (files > 1 && (olen < 5 || strcmp(out + olen - 5, ".gguf") != 0))
+        cli_usage_fail("a split output must be named NAME.gguf (files NAME-00001-of-N.gguf ...)");
+    char *path = malloc(olen + 32);
+    if (!path)
+        cli_fail("out of memory");
+    /* Every file is written under a temporary name; all are renamed only
+     * once every one is complete. */
+    for (int f = 0; f < files; f++) {
+        if (files > 1)
+            snprintf(path, olen + 32, "%.*s-%05d-of-%05d.gguf", (int)(olen - 5), out, f + 1, files);
+        else
+            snprintf(path, olen + 32, "%s", out);
+        check(slim_gguf_writer_open(path, &gguf_outs[f]), "cannot create", path);
+        n_gguf_outs = f + 1;
+        slim_gguf_writer *w = gguf_outs[f];
+        if (files > 1) {
+            uint16_t no = (uint16_t)f, count = (uint16_t)files;
+            int32_t tensors = (int32_t)n;
+            if (n > INT32_MAX)
+                cli_fail("too many tensors for split.tensors.count");
+            check(slim_gguf_writer_add_kv(w, "split.no", SLIM_GGUF_U16, &no), "metadata", "split.no");
+            check(slim_gguf_writer_add_kv(w, "split.count", SLIM_GGUF_U16, &count), "metadata", "split.count");
+            check(slim_gguf_writer_add_kv(w, "split.tensors.count", SLIM_GGUF_I32, &tensors),
+                  "metadata", "split.tensors.count");
+        }
+        for (uint64_t i = 0; f == 0 && i < slim_st_metadata_count(st); i++) {
+            const char *k, *v;
+            slim_st_metadata_at(st, i, &k, &v);
+            slim_string sv = { v, strlen(v) };
+            check(slim_gguf_writer_add_kv(w, k, SLIM_GGUF_STRING, &sv), "metadata", k);
+        }
+        for (uint64_t i = first[f]; i < first[f + 1]; i++) {
+            const slim_st_tensor *t = slim_st_tensor_at(st, i);
+            int64_t ne[SLIM_GGUF_MAX_DIMS];
+            slim_type type = gguf_shape(t, ne);
+            slim_error e = slim_gguf_writer_add_tensor(w, t->name, type, t->n_dims ? t->n_dims : 1, ne);
+            if (e == SLIM_ERR_TOO_LARGE)
+                cli_fail("%s: GGUF tensor names must be shorter than 64 bytes", t->name);
+            if (e == SLIM_ERR_SHAPE)
+                cli_fail("%s: GGUF cannot hold a tensor with a zero dimension", t->name);
+            check(e, "tensor", t->name);
+            total += t->size;
+        }
     }
     cli_progress p;
     cli_progress_start(&p, "converting", total);
     uint64_t done = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        const slim_st_tensor *t = slim_st_tensor_at(st, i);
-        check(slim_gguf_writer_write(w, t->data, (size_t)t->size), "cannot write", out);
-        cli_progress_update(&p, done += t->size);
+    for (int f = 0; f < files; f++) {
+        for (uint64_t i = first[f]; i < first[f + 1]; i++) {
+            const slim_st_tensor *t = slim_st_tensor_at(st, i);
+            check(slim_gguf_writer_write(gguf_outs[f], t->data, (size_t)t->size), "cannot write", out);
+            cli_progress_update(&p, done += t->size);
+        }
     }
-    gguf_out = NULL; /* finish frees the writer, whatever it returns */
-    check(slim_gguf_writer_finish(w), "cannot write", out);
+    for (int f = 0; f < files; f++) {
+        slim_gguf_writer *w = gguf_outs[f];
+        gguf_outs[f] = NULL; /* finish frees the writer, whatever it returns */
+        check(slim_gguf_writer_finish(w), "cannot write", out);
+    }
     cli_progress_end(&p);
+    free(path);
+    free(first);
     slim_st_close(st);
 }
 
@@ -539,18 +613,36 @@ static void gguf_to_st(const char *in, const char *out)
     slim_gguf_split_close(g);
 }
 
+/* "500M", "2G", "4096": bytes with an optional K, M or G (powers of 1024). */
+static uint64_t parse_size(const char *text)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    uint64_t mul = 1;
+    if (*end == 'K' || *end == 'k') mul = 1ull << 10, end++;
+    else if (*end == 'M' || *end == 'm') mul = 1ull << 20, end++;
+    else if (*end == 'G' || *end == 'g') mul = 1ull << 30, end++;
+    if (errno || end == text || *end || text[0] == '-' || v == 0 || v > UINT64_MAX / mul)
+        cli_usage_fail("--split-max-size: '%s' is not a size (e.g. 500M, 2G)", text);
+    return v * mul;
+}
+
 static int cmd_convert(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "output", required_argument, NULL, 'o' },
+        { "split-max-size", required_argument, NULL, 'S' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *out = NULL;
+    uint64_t max_size = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': out = optarg; break;
+        case 'S': max_size = parse_size(optarg); break;
         case 'h': cli_help(usage_convert);
         default: cli_bad_option(argv, ch);
         }
@@ -565,10 +657,13 @@ static int cmd_convert(int argc, char **argv)
         cli_usage_fail("convert writes a file, not stdout");
     const char *in = argv[optind];
     atexit(drop_unfinished);
-    if (detect(in) == FMT_GGUF)
+    if (detect(in) == FMT_GGUF) {
+        if (max_size)
+            cli_usage_fail("--split-max-size applies to GGUF output only");
         gguf_to_st(in, out);
-    else
-        st_to_gguf(in, out);
+    } else {
+        st_to_gguf(in, out, max_size);
+    }
     return CLI_EXIT_OK;
 }
 
