@@ -76,7 +76,7 @@ static slim_error open_files(slim_gguf_split *s, const char *path, slim_gguf *fi
                              uint64_t no, slim_parse_error *where)
 {
     size_t plen = strlen(path) - SUFFIX_LEN;
-    char *p = malloc(plen + 32);
+    char *p = malloc(plen + 48);
     if (!p)
         return SLIM_ERR_NOMEM;
     memcpy(p, path, plen);
@@ -85,7 +85,7 @@ static slim_error open_files(slim_gguf_split *s, const char *path, slim_gguf *fi
         if ((uint64_t)i == no) {
             s->files[i] = first;
         } else {
-            snprintf(p + plen, 32, "-%05d-of-%05d.gguf", i + 1, s->n_files);
+            snprintf(p + plen, 48, "-%05d-of-%05d.gguf", i + 1, s->n_files);
             if ((e = slim_gguf_open(p, &s->files[i], where))) {
                 if (where)
                     where->file = i; /* slim_gguf_open reset it */
