@@ -39,7 +39,7 @@ IQ4_FN void vp_store_index(int32_t *out, __m256i p, __m256 odd, __m256 down)
     __m256i l = _mm256_add_epi32(p, p);
     l = _mm256_sub_epi32(l, _mm256_castps_si256(odd));
     l = _mm256_add_epi32(l, _mm256_add_epi32(_mm256_set1_epi32(1), _mm256_castps_si256(down)));
-    _mm256_store_si256((__m256i *)out, _mm256_min_epi32(l, _mm256_set1_epi32(15)));
+    _mm256_store_si256((__m256i *)(void *)out, _mm256_min_epi32(l, _mm256_set1_epi32(15)));
 }
 
 #include "simd/iq4_lanes.h"

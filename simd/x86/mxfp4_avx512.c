@@ -41,7 +41,7 @@ SLIM_TARGET_AVX512 void slim_quantize_row_mxfp4_avx512(const float *restrict x, 
             kd[k] = _mm512_set1_ps(slim_mxfp4_values[k] * d);
         const __m512i q = _mm512_or_si512(mxfp4_code16(lo, kd),
                                           _mm512_slli_epi32(mxfp4_code16(hi, kd), 4));
-        _mm_storeu_si128((__m128i *)(y + offsetof(block_mxfp4, qs)), _mm512_cvtepi32_epi8(q));
+        _mm_storeu_si128((__m128i *)(void *)(y + offsetof(block_mxfp4, qs)), _mm512_cvtepi32_epi8(q));
     }
 }
 

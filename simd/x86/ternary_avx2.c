@@ -40,8 +40,10 @@ SLIM_TARGET_AVX2 static inline __m256i tq1_pack8(const float *x, int stride, __m
 {
     __m256i q = _mm256_setzero_si256();
     for (int k = 0; k < 5; k++)
-        q = _mm256_add_epi32(_mm256_mullo_epi32(q, _mm256_set1_epi32(3)), tq_trit8(x + k * stride, id));
-    const __m256 a = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_slli_epi32(q, 8), _mm256_set1_epi32(242)));
+        q = _mm256_add_epi32(_mm256_mullo_epi32(q, _mm256_set1_epi32(3)),
+                             tq_trit8(x + k * stride, id));
+    const __m256 a = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_slli_epi32(q, 8),
+                                                         _mm256_set1_epi32(242)));
     return _mm256_cvttps_epi32(_mm256_div_ps(a, _mm256_set1_ps(243.0f)));
 }
 
@@ -98,7 +100,8 @@ SLIM_TARGET_AVX2 void slim_quantize_row_tq2_0_avx2(const float *restrict x, void
 /* 8 floats (t - 1) * d from int32 trits t. */
 SLIM_TARGET_AVX2 static inline void tq_out8(float *y, __m256i t, __m256 d)
 {
-    _mm256_storeu_ps(y, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(t, _mm256_set1_epi32(1))), d));
+    const __m256 v = _mm256_cvtepi32_ps(_mm256_sub_epi32(t, _mm256_set1_epi32(1)));
+    _mm256_storeu_ps(y, _mm256_mul_ps(v, d));
 }
 
 /* Trit k of 16 packed bytes (zero-extended to 16 bits), see slim_tq1_trit. */
@@ -124,9 +127,9 @@ SLIM_TARGET_AVX2 void slim_dequantize_row_tq1_0_avx2(const void *restrict vx, fl
         const float df = slim_nl_get_half(x + offsetof(block_tq1_0, d));
         const __m256 d = _mm256_set1_ps(df);
         const uint8_t *qs = x + offsetof(block_tq1_0, qs), *qh = x + offsetof(block_tq1_0, qh);
-        const __m256i b0 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)qs));
-        const __m256i b1 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(qs + 16)));
-        const __m256i b2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(qs + 32)));
+        const __m256i b0 = _mm256_cvtepu8_epi16(nl_load16(qs));
+        const __m256i b1 = _mm256_cvtepu8_epi16(nl_load16(qs + 16));
+        const __m256i b2 = _mm256_cvtepu8_epi16(nl_load16(qs + 32));
         for (int k = 0; k < 5; k++) {
             tq1_out16(y + 32 * k, tq1_trit16(b0, pow3[k]), d);
             tq1_out16(y + 32 * k + 16, tq1_trit16(b1, pow3[k]), d);
@@ -147,7 +150,7 @@ SLIM_TARGET_AVX2 void slim_dequantize_row_tq2_0_avx2(const void *restrict vx, fl
         const uint8_t *qs = x + offsetof(block_tq2_0, qs);
         for (int h = 0; h < 2; h++) {
             for (int m = 0; m < 32; m += 8) {
-                const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(qs + 32 * h + m)));
+                const __m256i b = _mm256_cvtepu8_epi32(nl_load8(qs + 32 * h + m));
                 for (int k = 0; k < 4; k++)
                     tq_out8(y + 128 * h + 32 * k + m,
                             _mm256_and_si256(_mm256_srli_epi32(b, 2 * k), _mm256_set1_epi32(3)), d);

@@ -33,10 +33,12 @@ SLIM_TARGET_AVX512 static inline void tq1_pack16(uint8_t *dst, const float *x, i
 {
     __m512i q = _mm512_setzero_si512();
     for (int k = 0; k < 5; k++)
-        q = _mm512_add_epi32(_mm512_mullo_epi32(q, _mm512_set1_epi32(3)), tq_trit16(x + k * stride, id));
-    const __m512 a = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_slli_epi32(q, 8), _mm512_set1_epi32(242)));
+        q = _mm512_add_epi32(_mm512_mullo_epi32(q, _mm512_set1_epi32(3)),
+                             tq_trit16(x + k * stride, id));
+    const __m512 a = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_slli_epi32(q, 8),
+                                                         _mm512_set1_epi32(242)));
     q = _mm512_cvttps_epi32(_mm512_div_ps(a, _mm512_set1_ps(243.0f)));
-    _mm_storeu_si128((__m128i *)dst, _mm512_cvtepi32_epi8(q));
+    _mm_storeu_si128((__m128i *)(void *)dst, _mm512_cvtepi32_epi8(q));
 }
 
 SLIM_TARGET_AVX512 void slim_quantize_row_tq1_0_avx512(const float *restrict x, void *restrict vy,
@@ -81,7 +83,7 @@ SLIM_TARGET_AVX512 void slim_quantize_row_tq2_0_avx512(const float *restrict x, 
                 __m512i q = tq_trit16(xb, id);
                 for (int k = 1; k < 4; k++)
                     q = _mm512_or_si512(q, _mm512_slli_epi32(tq_trit16(xb + 32 * k, id), 2 * k));
-                _mm_storeu_si128((__m128i *)(y + offsetof(block_tq2_0, qs) + 32 * h + m),
+                _mm_storeu_si128((__m128i *)(void *)(y + offsetof(block_tq2_0, qs) + 32 * h + m),
                                  _mm512_cvtepi32_epi8(q));
             }
         }
@@ -91,7 +93,8 @@ SLIM_TARGET_AVX512 void slim_quantize_row_tq2_0_avx512(const float *restrict x, 
 /* 16 floats (t - 1) * d from int32 trits t. */
 SLIM_TARGET_AVX512 static inline void tq_out16(float *y, __m512i t, __m512 d)
 {
-    _mm512_storeu_ps(y, _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(t, _mm512_set1_epi32(1))), d));
+    const __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(t, _mm512_set1_epi32(1)));
+    _mm512_storeu_ps(y, _mm512_mul_ps(v, d));
 }
 
 SLIM_TARGET_AVX512 void slim_dequantize_row_tq1_0_avx512(const void *restrict vx,
@@ -104,8 +107,8 @@ SLIM_TARGET_AVX512 void slim_dequantize_row_tq1_0_avx512(const void *restrict vx
         const __m512 d = _mm512_set1_ps(df);
         const uint8_t *qs = x + offsetof(block_tq1_0, qs), *qh = x + offsetof(block_tq1_0, qh);
         /* 48 bytes as 16-bit lanes: trit k is (uint8)(b * 3^k) * 3 >> 8. */
-        const __m512i b01 = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)qs));
-        const __m256i b2 = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(qs + 32)));
+        const __m512i b01 = _mm512_cvtepu8_epi16(nl_load32(qs));
+        const __m256i b2 = _mm256_cvtepu8_epi16(nl_load16(qs + 32));
         for (int k = 0; k < 5; k++) {
             __m512i q = _mm512_and_si512(_mm512_mullo_epi16(b01, _mm512_set1_epi16((short)pow3[k])),
                                          _mm512_set1_epi16(0xff));
@@ -132,7 +135,7 @@ SLIM_TARGET_AVX512 void slim_dequantize_row_tq2_0_avx512(const void *restrict vx
         const uint8_t *qs = x + offsetof(block_tq2_0, qs);
         for (int h = 0; h < 2; h++) {
             for (int m = 0; m < 32; m += 16) {
-                const __m512i b = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(qs + 32 * h + m)));
+                const __m512i b = _mm512_cvtepu8_epi32(nl_load16(qs + 32 * h + m));
                 for (int k = 0; k < 4; k++)
                     tq_out16(y + 128 * h + 32 * k + m,
                              _mm512_and_si512(_mm512_srli_epi32(b, 2 * k), _mm512_set1_epi32(3)), d);
