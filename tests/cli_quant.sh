@@ -60,6 +60,7 @@ expect 2 "'abc' is not a whole number" "$Q" raw -t q4_0 -c abc w.f32 -o x.q
 expect 2 "out of range" "$Q" raw -t q4_0 -c 0 w.f32 -o x.q
 expect 2 "not with --dequantize" "$Q" raw -d --imatrix small.imx -t q4_0 -c 256 w.f32 -o x.q
 expect 2 "--json goes with --stats" "$Q" raw --json -t q4_0 -c 256 w.f32 -o x.q
+expect 2 "cannot both be stdin" "$Q" raw --imatrix - -t q4_0 -c 256 - -o x.q
 expect 2 "Try 'slim-quant raw --help'" "$Q" raw
 expect 2 "--rows and --cols are required" "$Q" gen -o x.f32
 expect 2 "unexpected argument" "$Q" types extra

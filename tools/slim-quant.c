@@ -395,6 +395,8 @@ static void parse_raw(int argc, char **argv, raw_options *o)
         cli_usage_fail("raw: --stats is for quantizing, not with --dequantize");
     if (o->json && !o->stats)
         cli_usage_fail("raw: --json goes with --stats");
+    if (o->imatrix_path && strcmp(o->imatrix_path, "-") == 0 && strcmp(o->in_path, "-") == 0)
+        cli_usage_fail("raw: the input and --imatrix cannot both be stdin");
 }
 
 /* Loads and checks the importance weights: exactly `cols` finite floats. */
