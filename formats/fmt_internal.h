@@ -126,6 +126,17 @@ uint64_t slim_strindex_insert(slim_strindex *ix, uint64_t idx, slim_strindex_get
 uint64_t slim_strindex_find(const slim_strindex *ix, const char *s, size_t len,
                             slim_strindex_get get, const void *ctx);
 
+/* A growing set of owned, NUL-terminated strings (for the writers). */
+typedef struct slim_strset {
+    char **items;
+    uint64_t n, cap;
+    slim_strindex ix;
+} slim_strset;
+
+/* Copies `s` in; SLIM_ERR_DUPLICATE if it is there already. */
+slim_error slim_strset_add(slim_strset *set, const char *s);
+void slim_strset_free(slim_strset *set);
+
 /* ---- growable byte buffer (outfile.c) ---- */
 
 typedef struct slim_buf {

@@ -20,7 +20,8 @@ typedef struct wtensor {
 struct slim_gguf_writer {
     slim_outfile out;
     slim_buf kvs;        /* serialized entries */
-    char **keys;         /* for the duplicate check */
+    slim_strset keys;    /* for the duplicate checks */
+    slim_strset names;
     uint64_t n_kv;
     wtensor *tensors;
     uint64_t n_tensors, cap_tensors;
@@ -54,9 +55,8 @@ void slim_gguf_writer_abort(slim_gguf_writer *w)
         return;
     slim_outfile_abort(&w->out);
     slim_buf_free(&w->kvs);
-    for (uint64_t i = 0; i < w->n_kv; i++)
-        free(w->keys[i]);
-    free(w->keys);
+    slim_strset_free(&w->keys);
+    slim_strset_free(&w->names);
     free(w->tensors);
     free(w);
 }
@@ -74,19 +74,11 @@ static slim_error begin_kv(slim_gguf_writer *w, const char *key)
         return SLIM_ERR_INVALID_ARG;
     if (w->header_written)
         return SLIM_ERR_INVALID_ARG;
-    for (uint64_t i = 0; i < w->n_kv; i++)
-        if (strcmp(w->keys[i], key) == 0)
-            return SLIM_ERR_DUPLICATE;
-    char **k = realloc(w->keys, (size_t)(w->n_kv + 1) * sizeof *k);
-    if (!k)
-        return SLIM_ERR_NOMEM;
-    w->keys = k;
-    size_t n = strlen(key);
-    if (!(k[w->n_kv] = malloc(n + 1)))
-        return SLIM_ERR_NOMEM;
-    memcpy(k[w->n_kv], key, n + 1);
+    slim_error e = slim_strset_add(&w->keys, key);
+    if (e)
+        return e;
     w->n_kv++;
-    put_string(&w->kvs, key, n);
+    put_string(&w->kvs, key, strlen(key));
     return SLIM_OK;
 }
 
@@ -243,9 +235,6 @@ slim_error slim_gguf_writer_add_tensor(slim_gguf_writer *w, const char *name, sl
     size_t len = strlen(name);
     if (len >= SLIM_GGUF_MAX_NAME)
         return SLIM_ERR_TOO_LARGE;
-    for (uint64_t i = 0; i < w->n_tensors; i++)
-        if (strcmp(w->tensors[i].name, name) == 0)
-            return SLIM_ERR_DUPLICATE;
     wtensor t = { .type = type, .n_dims = (uint32_t)n_dims };
     memcpy(t.name, name, len + 1);
     for (int d = 0; d < SLIM_GGUF_MAX_DIMS; d++)
@@ -253,6 +242,8 @@ slim_error slim_gguf_writer_add_tensor(slim_gguf_writer *w, const char *name, sl
     int bad;
     slim_error e = slim_gguf_tensor_bytes(type, t.ne, &t.size, &bad);
     if (e)
+        return e;
+    if ((e = slim_strset_add(&w->names, name)))
         return e;
     if (w->n_tensors == w->cap_tensors) {
         uint64_t cap = w->cap_tensors ? w->cap_tensors * 2 : 64;

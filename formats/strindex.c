@@ -72,3 +72,50 @@ uint64_t slim_strindex_insert(slim_strindex *ix, uint64_t idx, slim_strindex_get
             return v - 1;
     }
 }
+
+static const char *set_item(const void *ctx, uint64_t i, size_t *len)
+{
+    const slim_strset *set = ctx;
+    *len = strlen(set->items[i]);
+    return set->items[i];
+}
+
+slim_error slim_strset_add(slim_strset *set, const char *s)
+{
+    size_t len = strlen(s);
+    if (slim_strindex_find(&set->ix, s, len, set_item, set) != UINT64_MAX)
+        return SLIM_ERR_DUPLICATE;
+    if (set->n == set->cap) {
+        uint64_t cap = set->cap ? set->cap * 2 : 64;
+        char **items = realloc(set->items, (size_t)cap * sizeof *items);
+        if (!items)
+            return SLIM_ERR_NOMEM;
+        set->items = items;
+        set->cap = cap;
+        /* Re-index at the new capacity so the load factor stays low. */
+        slim_strindex ix;
+        slim_error e = slim_strindex_init(&ix, cap);
+        if (e)
+            return e;
+        slim_strindex_free(&set->ix);
+        set->ix = ix;
+        for (uint64_t i = 0; i < set->n; i++)
+            slim_strindex_insert(&set->ix, i, set_item, set);
+    }
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return SLIM_ERR_NOMEM;
+    memcpy(copy, s, len + 1);
+    set->items[set->n] = copy;
+    slim_strindex_insert(&set->ix, set->n++, set_item, set);
+    return SLIM_OK;
+}
+
+void slim_strset_free(slim_strset *set)
+{
+    for (uint64_t i = 0; i < set->n; i++)
+        free(set->items[i]);
+    free(set->items);
+    slim_strindex_free(&set->ix);
+    memset(set, 0, sizeof *set);
+}

@@ -811,3 +811,41 @@ Test(gguf_read, every_failure_has_a_reason)
     cr_assert_null(pe.reason);
     slim_gguf_close(g);
 }
+
+/* Thousands of keys and tensors: the writer's name sets grow and still
+ * catch duplicates; the reader indexes them all. */
+Test(gguf_write, many_keys_and_tensors)
+{
+    char *path = tmp_path("many.gguf");
+    slim_gguf_writer *w = NULL;
+    cr_assert_eq(slim_gguf_writer_open(path, &w), SLIM_OK);
+    enum { N = 3000 };
+    char name[64];
+    for (uint32_t i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "key.%u", i);
+        cr_assert_eq(slim_gguf_writer_add_kv(w, name, SLIM_GGUF_U32, &i), SLIM_OK);
+        int64_t ne[1] = { 1 + i % 5 };
+        snprintf(name, sizeof name, "tensor.%u", i);
+        cr_assert_eq(slim_gguf_writer_add_tensor(w, name, SLIM_TYPE_I8, 1, ne), SLIM_OK);
+    }
+    uint32_t v = 0;
+    cr_assert_eq(slim_gguf_writer_add_kv(w, "key.1234", SLIM_GGUF_U32, &v), SLIM_ERR_DUPLICATE);
+    int64_t one[1] = { 1 };
+    cr_assert_eq(slim_gguf_writer_add_tensor(w, "tensor.2999", SLIM_TYPE_I8, 1, one), SLIM_ERR_DUPLICATE);
+    for (uint32_t i = 0; i < N; i++) {
+        uint8_t d[5] = { (uint8_t)i, 1, 2, 3, 4 };
+        cr_assert_eq(slim_gguf_writer_write(w, d, 1 + i % 5), SLIM_OK);
+    }
+    cr_assert_eq(slim_gguf_writer_finish(w), SLIM_OK);
+    slim_gguf *g = NULL;
+    cr_assert_eq(slim_gguf_open(path, &g, NULL), SLIM_OK);
+    cr_assert_eq(slim_gguf_kv_count(g), N);
+    cr_assert_eq(slim_gguf_tensor_count(g), N);
+    uint64_t u;
+    cr_assert(!slim_gguf_get_uint(g, "key.2718", &u) && u == 2718);
+    const slim_gguf_tensor *t = slim_gguf_find_tensor(g, "tensor.1001");
+    cr_assert(t && t->size == 1 + 1001 % 5 && ((const uint8_t *)t->data)[0] == (uint8_t)1001);
+    slim_gguf_close(g);
+    unlink(path);
+    free(path);
+}
