@@ -511,7 +511,9 @@ typedef struct slim_gguf_tensor {
     slim_type   type;
     int         n_dims;                 /* 0..4 as stored; unused ne are 1 */
     int64_t     ne[SLIM_GGUF_MAX_DIMS];
-    uint64_t    offset;                 /* relative to the data section */
+    uint64_t    offset;                 /* relative to the data section; aligned;
+                                           tensors never overlap, but need not
+                                           be in order or contiguous */
     uint64_t    size;                   /* bytes */
     const void *data;                   /* inside the mapping */
 } slim_gguf_tensor;
@@ -531,7 +533,8 @@ SLIM_API slim_error slim_gguf_open(const char *path, slim_gguf **out,
  * SLIM_ERR_BAD_MAGIC, _BAD_VERSION (0, 1, > 3 or big-endian),
  * _TOO_LARGE (counts that cannot fit the file, > 4 dimensions, names of 64
  * bytes or more), _TRUNCATED (a field, string, array or tensor data past the
- * end), _CORRUPT (empty key, bool not 0/1), _DUPLICATE (key or tensor name),
+ * end), _CORRUPT (empty key, bool not 0/1, NUL in a tensor name),
+ * _DUPLICATE (key or tensor name),
  * _BAD_TYPE (value type, tensor type, general.alignment not u32),
  * _UNSUPPORTED (nested arrays), _BAD_ALIGNMENT, _SHAPE (a zero or negative
  * dimension, ne[0] not a multiple of the block size), _OVERFLOW (element
@@ -614,7 +617,8 @@ SLIM_API slim_error slim_gguf_writer_add_kv(slim_gguf_writer *w, const char *key
 SLIM_API slim_error slim_gguf_writer_add_array(slim_gguf_writer *w, const char *key,
                                                slim_gguf_type elem_type,
                                                const void *values, uint64_t count);
-/** Copies an entry of an open reader (for rewriting a file). */
+/** Copies an entry of an open reader (for rewriting a file);
+ *  SLIM_ERR_INVALID_ARG for a key holding a NUL byte. */
 SLIM_API slim_error slim_gguf_writer_copy_kv(slim_gguf_writer *w, const slim_gguf *g,
                                              const slim_gguf_kv *kv);
 /** Declares a tensor; n_dims 1..4, ne[0] innermost. Validated like the
