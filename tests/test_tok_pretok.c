@@ -175,15 +175,15 @@ static void long_runs(slim_pretok_kind kind)
     teardown(&f);
 }
 
-Test(tok_pretok, gpt2_corpora, .timeout = 120) { corpora(SLIM_PRETOK_GPT2); }
-Test(tok_pretok, cl100k_corpora, .timeout = 120) { corpora(SLIM_PRETOK_CL100K); }
-Test(tok_pretok, o200k_corpora, .timeout = 120) { corpora(SLIM_PRETOK_O200K); }
-Test(tok_pretok, gpt2_random, .timeout = 120) { random_strings(SLIM_PRETOK_GPT2); }
-Test(tok_pretok, cl100k_random, .timeout = 120) { random_strings(SLIM_PRETOK_CL100K); }
-Test(tok_pretok, o200k_random, .timeout = 120) { random_strings(SLIM_PRETOK_O200K); }
+Test(tok_pretok, gpt2_corpora) { corpora(SLIM_PRETOK_GPT2); }
+Test(tok_pretok, cl100k_corpora) { corpora(SLIM_PRETOK_CL100K); }
+Test(tok_pretok, o200k_corpora) { corpora(SLIM_PRETOK_O200K); }
+Test(tok_pretok, gpt2_random) { random_strings(SLIM_PRETOK_GPT2); }
+Test(tok_pretok, cl100k_random) { random_strings(SLIM_PRETOK_CL100K); }
+Test(tok_pretok, o200k_random) { random_strings(SLIM_PRETOK_O200K); }
 Test(tok_pretok, gpt2_runs) { long_runs(SLIM_PRETOK_GPT2); }
 Test(tok_pretok, cl100k_runs) { long_runs(SLIM_PRETOK_CL100K); }
 Test(tok_pretok, o200k_runs) { long_runs(SLIM_PRETOK_O200K); }
-Test(tok_pretok, cl100k_npm_corpora, .timeout = 120) { corpora(SLIM_PRETOK_CL100K_NPM); }
-Test(tok_pretok, cl100k_npm_random, .timeout = 120) { random_strings(SLIM_PRETOK_CL100K_NPM); }
+Test(tok_pretok, cl100k_npm_corpora) { corpora(SLIM_PRETOK_CL100K_NPM); }
+Test(tok_pretok, cl100k_npm_random) { random_strings(SLIM_PRETOK_CL100K_NPM); }
 Test(tok_pretok, cl100k_npm_runs) { long_runs(SLIM_PRETOK_CL100K_NPM); }

@@ -70,7 +70,7 @@ static void check_vocab(const char *name)
     slim_tokenizer_free(tok);
 }
 
-Test(tok_ref, o200k_base, .timeout = 300) { check_vocab("o200k_base"); }
-Test(tok_ref, cl100k_base, .timeout = 300) { check_vocab("cl100k_base"); }
-Test(tok_ref, p50k_base, .timeout = 300) { check_vocab("p50k_base"); }
-Test(tok_ref, r50k_base, .timeout = 300) { check_vocab("r50k_base"); }
+Test(tok_ref, o200k_base) { check_vocab("o200k_base"); }
+Test(tok_ref, cl100k_base) { check_vocab("cl100k_base"); }
+Test(tok_ref, p50k_base) { check_vocab("p50k_base"); }
+Test(tok_ref, r50k_base) { check_vocab("r50k_base"); }

@@ -72,10 +72,16 @@ static size_t merge_linear(const slim_vocab *v, const uint8_t *p, size_t n, uint
         parts[bi].tok = best;
         memmove(parts + bi + 1, parts + bi + 2, (m - bi - 1) * sizeof *parts);
         m--;
-        parts[bi].pair = bi + 1 < m ? slim_vocab_rank(v, p + parts[bi].start,
-                                                      parts[bi + 2].start - parts[bi].start)
-                                    : SLIM_NO_RANK;
-        if (bi > 0)
+        if (bi > 0 && bi + 1 < m) /* both neighbours: look them up together */
+            slim_vocab_rank_two(v, p + parts[bi].start, parts[bi + 2].start - parts[bi].start,
+                                &parts[bi].pair, p + parts[bi - 1].start,
+                                parts[bi + 1].start - parts[bi - 1].start, &parts[bi - 1].pair);
+        else if (bi + 1 < m)
+            parts[bi].pair = slim_vocab_rank(v, p + parts[bi].start,
+                                             parts[bi + 2].start - parts[bi].start);
+        else
+            parts[bi].pair = SLIM_NO_RANK;
+        if (bi > 0 && bi + 1 >= m)
             parts[bi - 1].pair = slim_vocab_rank(v, p + parts[bi - 1].start,
                                                  parts[bi + 1].start - parts[bi - 1].start);
     }
@@ -151,15 +157,19 @@ static size_t merge_heap(const slim_vocab *v, const uint8_t *p, size_t n, uint32
         if (k < un)
             prv[k] = i;
         pair[j] = SLIM_NO_RANK;
-        pair[i] = k < un ? slim_vocab_rank(v, p + i, nxt[k] - i) : SLIM_NO_RANK;
+        uint32_t h = i > 0 ? prv[i] : 0;
+        if (i > 0 && k < un)
+            slim_vocab_rank_two(v, p + i, nxt[k] - i, &pair[i], p + h, k - h, &pair[h]);
+        else if (k < un)
+            pair[i] = slim_vocab_rank(v, p + i, nxt[k] - i);
+        else
+            pair[i] = SLIM_NO_RANK;
+        if (i > 0 && k >= un)
+            pair[h] = slim_vocab_rank(v, p + h, k - h);
         if (pair[i] != SLIM_NO_RANK)
             heap_push(heap, &hl, (uint64_t)pair[i] << 32 | i);
-        if (i > 0) {
-            uint32_t h = prv[i];
-            pair[h] = slim_vocab_rank(v, p + h, k - h);
-            if (pair[h] != SLIM_NO_RANK)
-                heap_push(heap, &hl, (uint64_t)pair[h] << 32 | h);
-        }
+        if (i > 0 && pair[h] != SLIM_NO_RANK)
+            heap_push(heap, &hl, (uint64_t)pair[h] << 32 | h);
     }
     size_t m = 0;
     for (uint32_t i = 0; i < un; i = nxt[i])

@@ -94,11 +94,10 @@ static inline uint64_t slim_vocab_hash(const uint8_t *p, size_t n, uint64_t head
     return h ^ (h >> 32);
 }
 
-/* Rank of the bytes p[0..n) (n >= 1) found through the hash. */
-static inline uint32_t slim_vocab_rank_hashed(const slim_vocab *v, const uint8_t *p, size_t n)
+/* The probe of a key whose head and hash are known. */
+static inline uint32_t slim_vocab_probe(const slim_vocab *v, const uint8_t *p, size_t n,
+                                        uint64_t head, uint64_t h)
 {
-    uint64_t head = slim_vocab_head(p, n);
-    uint64_t h = slim_vocab_hash(p, n, head);
     uint32_t meta = (uint32_t)(h >> 40) << 8 | (uint32_t)n;
     for (uint32_t i = (uint32_t)h & v->mask;; i = (i + 1) & v->mask) {
         const slim_vocab_slot *s = &v->slots[i];
@@ -111,6 +110,27 @@ static inline uint32_t slim_vocab_rank_hashed(const slim_vocab *v, const uint8_t
                 return s->rank1 - 1;
         }
     }
+}
+
+/* Rank of the bytes p[0..n) (n >= 1) found through the hash. */
+static inline uint32_t slim_vocab_rank_hashed(const slim_vocab *v, const uint8_t *p, size_t n)
+{
+    uint64_t head = slim_vocab_head(p, n);
+    return slim_vocab_probe(v, p, n, head, slim_vocab_hash(p, n, head));
+}
+
+/* Ranks of two keys at once: both slots are fetched before either is
+ * probed, so their cache misses overlap (a merge always needs two). */
+static inline void slim_vocab_rank_two(const slim_vocab *v, const uint8_t *p1, size_t n1,
+                                       uint32_t *r1, const uint8_t *p2, size_t n2,
+                                       uint32_t *r2)
+{
+    uint64_t a = slim_vocab_head(p1, n1), b = slim_vocab_head(p2, n2);
+    uint64_t ha = slim_vocab_hash(p1, n1, a), hb = slim_vocab_hash(p2, n2, b);
+    __builtin_prefetch(&v->slots[(uint32_t)ha & v->mask]);
+    __builtin_prefetch(&v->slots[(uint32_t)hb & v->mask]);
+    *r1 = slim_vocab_probe(v, p1, n1, a, ha);
+    *r2 = slim_vocab_probe(v, p2, n2, b, hb);
 }
 
 /* Rank of the bytes p[0..n) (n >= 1), or SLIM_NO_RANK. */
