@@ -111,6 +111,7 @@ void slim_map_close(slim_map *m);
 typedef struct slim_strindex {
     uint64_t *slots;   /* index + 1, 0 = empty */
     uint64_t mask;
+    uint64_t seed;     /* per-process random hash basis */
 } slim_strindex;
 
 typedef const char *(*slim_strindex_get)(const void *ctx, uint64_t idx, size_t *len);

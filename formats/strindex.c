@@ -3,15 +3,33 @@
  * handle's table): the slots hold indices, the caller's getter returns the
  * bytes. Used to reject duplicate keys and names and to look them up, in
  * O(1) per string, so a file with a million keys cannot make parsing
- * quadratic.
+ * quadratic. The hash basis is random per process, so a file cannot be
+ * crafted in advance to make all its keys collide.
  */
 #include "formats/fmt_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 
-static uint64_t hash_bytes(const char *s, size_t len)
+static uint64_t process_seed;
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void make_seed(void)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    uint64_t s = 0;
+    if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        s = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)&s;
+    }
+    process_seed = s;
+}
+
+static uint64_t hash_bytes(uint64_t seed, const char *s, size_t len)
+{
+    uint64_t h = 1469598103934665603ull ^ seed; /* FNV-1a, seeded */
     for (size_t i = 0; i < len; i++) {
         h ^= (uint8_t)s[i];
         h *= 1099511628211ull;
@@ -30,6 +48,8 @@ slim_error slim_strindex_init(slim_strindex *ix, uint64_t n)
     if (!ix->slots)
         return SLIM_ERR_NOMEM;
     ix->mask = cap - 1;
+    pthread_once(&seed_once, make_seed);
+    ix->seed = process_seed;
     return SLIM_OK;
 }
 
@@ -44,7 +64,7 @@ uint64_t slim_strindex_find(const slim_strindex *ix, const char *s, size_t len,
 {
     if (!ix->slots)
         return UINT64_MAX;
-    for (uint64_t i = hash_bytes(s, len) & ix->mask;; i = (i + 1) & ix->mask) {
+    for (uint64_t i = hash_bytes(ix->seed, s, len) & ix->mask;; i = (i + 1) & ix->mask) {
         uint64_t v = ix->slots[i];
         if (!v)
             return UINT64_MAX;
@@ -60,7 +80,7 @@ uint64_t slim_strindex_insert(slim_strindex *ix, uint64_t idx, slim_strindex_get
 {
     size_t len;
     const char *s = get(ctx, idx, &len);
-    for (uint64_t i = hash_bytes(s, len) & ix->mask;; i = (i + 1) & ix->mask) {
+    for (uint64_t i = hash_bytes(ix->seed, s, len) & ix->mask;; i = (i + 1) & ix->mask) {
         uint64_t v = ix->slots[i];
         if (!v) {
             ix->slots[i] = idx + 1;
