@@ -558,12 +558,22 @@ KA_INLINE void ka_quantize_row(const int kind, const float *restrict x, void *re
     const size_t bs = block_size[kind];
     const int U = KA_UNIT(kind, KA_K), U1 = KA_UNIT(kind, 1);
     const int64_t nb = n / QK_K;
+    /* Blocks are built in an aligned buffer, then copied: rows may sit at
+     * any byte address. */
+    union {
+        block_q2_K q2[KA_UNIT_MAX];
+        block_q4_K q4[KA_UNIT_MAX];
+        block_q5_K q5[KA_UNIT_MAX];
+    } yb;
     int64_t i = 0;
-    for (; i + U <= nb; i += U)
-        ka_quantize_unit(kind, KA_K, x + i * QK_K, qw ? qw + i * QK_K : NULL,
-                         (char *)vy + i * bs);
-    for (; i + U1 <= nb; i += U1)
-        ka_quantize_unit(kind, 1, x + i * QK_K, qw ? qw + i * QK_K : NULL, (char *)vy + i * bs);
+    for (; i + U <= nb; i += U) {
+        ka_quantize_unit(kind, KA_K, x + i * QK_K, qw ? qw + i * QK_K : NULL, &yb);
+        memcpy((char *)vy + i * bs, &yb, (size_t)U * bs);
+    }
+    for (; i + U1 <= nb; i += U1) {
+        ka_quantize_unit(kind, 1, x + i * QK_K, qw ? qw + i * QK_K : NULL, &yb);
+        memcpy((char *)vy + i * bs, &yb, (size_t)U1 * bs);
+    }
     if (i == nb)
         return;
     /* The last super-blocks do not fill a vector: run them on a zero-padded
@@ -571,15 +581,14 @@ KA_INLINE void ka_quantize_row(const int kind, const float *restrict x, void *re
      * independent, so the real ones are unaffected). */
     const int rest = (int)(nb - i);
     float xp[KA_UNIT1_MAX * QK_K], wp[KA_UNIT1_MAX * QK_K];
-    block_q5_K yp[KA_UNIT1_MAX];    /* the largest of the three blocks */
     memset(xp, 0, sizeof xp);
     memcpy(xp, x + i * QK_K, (size_t)rest * QK_K * sizeof(float));
     if (qw) {
         memset(wp, 0, sizeof wp);
         memcpy(wp, qw + i * QK_K, (size_t)rest * QK_K * sizeof(float));
     }
-    ka_quantize_unit(kind, 1, xp, qw ? wp : NULL, yp);
-    memcpy((char *)vy + i * bs, yp, (size_t)rest * bs);
+    ka_quantize_unit(kind, 1, xp, qw ? wp : NULL, &yb);
+    memcpy((char *)vy + i * bs, &yb, (size_t)rest * bs);
 }
 
 KA_ATTR
@@ -621,8 +630,10 @@ KA_INLINE void ka_store_affine(float *y, const uint8_t *q, int shift, unsigned m
 KA_ATTR
 void KA_FN(slim_dequantize_row_q2_K)(const void *restrict x, float *restrict y, int64_t n)
 {
-    const block_q2_K *b = x;
-    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        block_q2_K blk;   /* blocks may sit at any byte address */
+        const block_q2_K *b = &blk;
+        memcpy(&blk, (const char *)x + i * sizeof blk, sizeof blk);
         const float d = slim_half_to_f32(b->d), min = slim_half_to_f32(b->dmin);
         for (int s = 0; s < QK_K / 16; ++s) {
             /* sub-block s: bytes 32*(s/8) + 16*(s%2), bits 2*((s/2)%4) */
@@ -637,8 +648,10 @@ void KA_FN(slim_dequantize_row_q2_K)(const void *restrict x, float *restrict y, 
 KA_ATTR
 void KA_FN(slim_dequantize_row_q4_K)(const void *restrict x, float *restrict y, int64_t n)
 {
-    const block_q4_K *b = x;
-    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        block_q4_K blk;
+        const block_q4_K *b = &blk;
+        memcpy(&blk, (const char *)x + i * sizeof blk, sizeof blk);
         float dl[8], ml[8];
         slim_k4_sub_scales(b->scales, b->d, b->dmin, dl, ml);
         for (int j = 0; j < 8; ++j, y += 32)
@@ -649,8 +662,10 @@ void KA_FN(slim_dequantize_row_q4_K)(const void *restrict x, float *restrict y, 
 KA_ATTR
 void KA_FN(slim_dequantize_row_q5_K)(const void *restrict x, float *restrict y, int64_t n)
 {
-    const block_q5_K *b = x;
-    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        block_q5_K blk;
+        const block_q5_K *b = &blk;
+        memcpy(&blk, (const char *)x + i * sizeof blk, sizeof blk);
         float dl[8], ml[8];
         slim_k4_sub_scales(b->scales, b->d, b->dmin, dl, ml);
         for (int j = 0; j < 8; ++j, y += 32)

@@ -282,34 +282,30 @@ void slim_q5k_block_ref(const float *x, block_q5_K *y, const float *qw)
 
 /* ---- Row kernels ---- */
 
-void slim_quantize_row_q2_K_ref(const float *restrict x, void *restrict y, int64_t n,
-                                const float *restrict qw)
-{
-    block_q2_K *b = y;
-    for (int64_t i = 0; i < n / QK_K; ++i)
-        slim_q2k_block_ref(x + i * QK_K, b + i, qw ? qw + i * QK_K : NULL);
-}
-
-void slim_quantize_row_q4_K_ref(const float *restrict x, void *restrict y, int64_t n,
-                                const float *restrict qw)
-{
-    block_q4_K *b = y;
-    for (int64_t i = 0; i < n / QK_K; ++i)
-        slim_q4k_block_ref(x + i * QK_K, b + i, qw ? qw + i * QK_K : NULL);
-}
-
-void slim_quantize_row_q5_K_ref(const float *restrict x, void *restrict y, int64_t n,
-                                const float *restrict qw)
-{
-    block_q5_K *b = y;
-    for (int64_t i = 0; i < n / QK_K; ++i)
-        slim_q5k_block_ref(x + i * QK_K, b + i, qw ? qw + i * QK_K : NULL);
-}
+/*
+ * Rows may sit at any byte address (the kernel contract), so blocks are
+ * built and read in a local, aligned copy and moved with memcpy.
+ */
+#define KASYM_QUANTIZE_ROW(t, block_fn)                                                    \
+    void slim_quantize_row_##t##_ref(const float *restrict x, void *restrict y, int64_t n,   \
+                                     const float *restrict qw)                               \
+    {                                                                                        \
+        for (int64_t i = 0; i < n / QK_K; ++i) {                                             \
+            block_##t b;                                                                     \
+            block_fn(x + i * QK_K, &b, qw ? qw + i * QK_K : NULL);                           \
+            memcpy((char *)y + i * sizeof b, &b, sizeof b);                                  \
+        }                                                                                    \
+    }
+KASYM_QUANTIZE_ROW(q2_K, slim_q2k_block_ref)
+KASYM_QUANTIZE_ROW(q4_K, slim_q4k_block_ref)
+KASYM_QUANTIZE_ROW(q5_K, slim_q5k_block_ref)
 
 void slim_dequantize_row_q2_K_ref(const void *restrict x, float *restrict y, int64_t n)
 {
-    const block_q2_K *b = x;
-    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        block_q2_K blk;
+        const block_q2_K *b = &blk;
+        memcpy(&blk, (const char *)x + i * sizeof blk, sizeof blk);
         const float d = slim_half_to_f32(b->d), min = slim_half_to_f32(b->dmin);
         for (int half = 0; half < 2; ++half) {
             const uint8_t *q = b->qs + 32 * half;
@@ -327,12 +323,13 @@ void slim_dequantize_row_q2_K_ref(const void *restrict x, float *restrict y, int
 
 void slim_dequantize_row_q4_K_ref(const void *restrict x, float *restrict y, int64_t n)
 {
-    const block_q4_K *b = x;
-    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        block_q4_K b;
+        memcpy(&b, (const char *)x + i * sizeof b, sizeof b);
         float dl[QK_K / 32], ml[QK_K / 32];
-        slim_k4_sub_scales(b->scales, b->d, b->dmin, dl, ml);
+        slim_k4_sub_scales(b.scales, b.d, b.dmin, dl, ml);
         for (int j = 0; j < QK_K / 32; ++j) {
-            const uint8_t *q = b->qs + 32 * (j / 2);
+            const uint8_t *q = b.qs + 32 * (j / 2);
             const int shift = 4 * (j & 1);
             for (int l = 0; l < 32; ++l)
                 *y++ = dl[j] * ((q[l] >> shift) & 0xF) - ml[j];
@@ -342,15 +339,16 @@ void slim_dequantize_row_q4_K_ref(const void *restrict x, float *restrict y, int
 
 void slim_dequantize_row_q5_K_ref(const void *restrict x, float *restrict y, int64_t n)
 {
-    const block_q5_K *b = x;
-    for (int64_t i = 0; i < n / QK_K; ++i, ++b) {
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        block_q5_K b;
+        memcpy(&b, (const char *)x + i * sizeof b, sizeof b);
         float dl[QK_K / 32], ml[QK_K / 32];
-        slim_k4_sub_scales(b->scales, b->d, b->dmin, dl, ml);
+        slim_k4_sub_scales(b.scales, b.d, b.dmin, dl, ml);
         for (int j = 0; j < QK_K / 32; ++j) {
-            const uint8_t *q = b->qs + 32 * (j / 2);
+            const uint8_t *q = b.qs + 32 * (j / 2);
             const int shift = 4 * (j & 1);
             for (int l = 0; l < 32; ++l)
-                *y++ = dl[j] * (((q[l] >> shift) & 0xF) | (((b->qh[l] >> j) & 1) << 4)) - ml[j];
+                *y++ = dl[j] * (((q[l] >> shift) & 0xF) | (((b.qh[l] >> j) & 1) << 4)) - ml[j];
         }
     }
 }
