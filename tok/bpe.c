@@ -93,12 +93,34 @@ static size_t merge_linear(const slim_vocab *v, const uint8_t *p, size_t n, uint
 /* ---- heap with lazy invalidation: long pieces ---- */
 
 /* Heap entries are (rank << 32 | position): the smallest is the lowest rank,
- * leftmost on ties, exactly the pair the linear scan would pick. */
+ * leftmost on ties, exactly the pair the linear scan would pick. The heap is
+ * 4-ary: half the levels of a binary heap, and the four children share a
+ * cache line, which matters once a megabyte-long piece makes it large. */
+#define ARITY 4
+
+static void sift_down(uint64_t *h, size_t n, size_t i, uint64_t x)
+{
+    for (;;) {
+        size_t c = ARITY * i + 1;
+        if (c >= n)
+            break;
+        size_t end = c + ARITY < n ? c + ARITY : n, m = c;
+        for (size_t k = c + 1; k < end; k++)
+            if (h[k] < h[m])
+                m = k;
+        if (x <= h[m])
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = x;
+}
+
 static void heap_push(uint64_t *h, size_t *len, uint64_t x)
 {
     size_t i = (*len)++;
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
+        size_t parent = (i - 1) / ARITY;
         if (h[parent] <= x)
             break;
         h[i] = h[parent];
@@ -111,21 +133,18 @@ static uint64_t heap_pop(uint64_t *h, size_t *len)
 {
     uint64_t top = h[0];
     uint64_t x = h[--*len];
-    size_t n = *len, i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && h[c + 1] < h[c])
-            c++;
-        if (x <= h[c])
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (n)
-        h[i] = x;
+    if (*len)
+        sift_down(h, *len, 0, x);
     return top;
+}
+
+/* Turns h[0..n) into a heap bottom-up, in O(n). */
+static void heapify(uint64_t *h, size_t n)
+{
+    if (n < 2)
+        return;
+    for (size_t i = (n - 2) / ARITY + 1; i-- > 0;)
+        sift_down(h, n, i, h[i]);
 }
 
 static size_t merge_heap(const slim_vocab *v, const uint8_t *p, size_t n, uint32_t *out,
@@ -142,9 +161,10 @@ static size_t merge_heap(const slim_vocab *v, const uint8_t *p, size_t n, uint32
         tok[i] = v->byte_rank[p[i]];
         pair[i] = i + 1 < un ? slim_vocab_rank(v, p + i, 2) : SLIM_NO_RANK;
         if (pair[i] != SLIM_NO_RANK)
-            heap_push(heap, &hl, (uint64_t)pair[i] << 32 | i);
+            heap[hl++] = (uint64_t)pair[i] << 32 | i;
     }
     nxt[un] = un;
+    heapify(heap, hl);
 
     while (hl) {
         uint64_t e = heap_pop(heap, &hl);
