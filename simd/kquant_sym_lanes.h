@@ -408,11 +408,13 @@ KS_TARGET static void ks_q3_K_group(block_q3_K *restrict y, const float *restric
                                                           void *restrict vy, int64_t n,   \
                                                           const float *restrict qw)       \
     {                                                                                    \
-        block_##t *y = vy;                                                               \
+        uint8_t *yb = vy;                                                                \
         const int64_t nb = n / QK_K;                                                     \
         for (int64_t b = 0; b < nb; b += KS_G) {                                         \
             const int ng = nb - b < KS_G ? (int)(nb - b) : KS_G;                          \
-            ks_##t##_group(&y[b], x + QK_K * b, qw ? qw + QK_K * b : NULL, ng);          \
+            block_##t y[KS_G];  /* aligned; the output may sit at any address */          \
+            ks_##t##_group(y, x + QK_K * b, qw ? qw + QK_K * b : NULL, ng);              \
+            memcpy(yb + b * sizeof(block_##t), y, (size_t)ng * sizeof(block_##t));      \
         }                                                                                \
     }
 

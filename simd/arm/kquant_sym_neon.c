@@ -125,16 +125,19 @@ static inline void ks_deq16(float *y, int8x16_t q, float f)
 
 void slim_dequantize_row_q3_K_neon(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_q3_K *x = vx;
+    const uint8_t *xb = vx;
     const uint8x16_t three = vdupq_n_u8(3), four = vdupq_n_u8(4);
     for (int64_t b = 0; b < n / QK_K; ++b) {
+        /* Blocks may sit at any address: read a copy. */
+        block_q3_K blk;
+        memcpy(&blk, xb + b * sizeof blk, sizeof blk);
         float dl[16];
         for (int j = 0; j < 16; ++j)
-            dl[j] = slim_q3_K_subscale(&x[b], j);
+            dl[j] = slim_q3_K_subscale(&blk, j);
         for (int h = 0; h < 2; ++h) {
             for (int c = 0; c < 2; ++c) {
-                const uint8x16_t qs = vld1q_u8(x[b].qs + 32 * h + 16 * c);
-                const uint8x16_t hm = vld1q_u8(x[b].hmask + 16 * c);
+                const uint8x16_t qs = vld1q_u8(blk.qs + 32 * h + 16 * c);
+                const uint8x16_t hm = vld1q_u8(blk.hmask + 16 * c);
                 for (int s = 0; s < 4; ++s) {
                     /* Sub-block 8h+2s+c: bits 2s of qs, bit 4h+s of hmask;
                      * level = low bits - (high bit clear ? 4 : 0). */
@@ -153,13 +156,16 @@ void slim_dequantize_row_q3_K_neon(const void *restrict vx, float *restrict y, i
 
 void slim_dequantize_row_q6_K_neon(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_q6_K *x = vx;
+    const uint8_t *xb = vx;
     const uint8x16_t m4 = vdupq_n_u8(0xF), m3 = vdupq_n_u8(3), off = vdupq_n_u8(32);
     for (int64_t b = 0; b < n / QK_K; ++b) {
-        const float d = slim_half_to_f32(x[b].d);
+        /* Blocks may sit at any address: read a copy. */
+        block_q6_K blk;
+        memcpy(&blk, xb + b * sizeof blk, sizeof blk);
+        const float d = slim_half_to_f32(blk.d);
         for (int h = 0; h < 2; ++h) {
-            const uint8_t *ql = x[b].ql + 64 * h, *qhp = x[b].qh + 32 * h;
-            const int8_t *sc = x[b].scales + 8 * h;
+            const uint8_t *ql = blk.ql + 64 * h, *qhp = blk.qh + 32 * h;
+            const int8_t *sc = blk.scales + 8 * h;
             for (int k = 0; k < 2; ++k) {
                 /* Values 16k.. of each group g of 32: low nibble of ql[l] (g = 0),
                  * ql[l+32] (1), high nibbles (2, 3); top bits from qh >> 2g. */

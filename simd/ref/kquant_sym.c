@@ -138,38 +138,45 @@ static void q3_K_block_imatrix(block_q3_K *restrict y, const float *restrict x,
     slim_q3_K_pack(y, L);
 }
 
+/* Blocks may sit at any address: each one is built in an aligned local
+ * and copied out. */
 void slim_quantize_row_q3_K_ref(const float *restrict x, void *restrict vy, int64_t n,
                                 const float *restrict qw)
 {
-    block_q3_K *y = vy;
+    uint8_t *yb = vy;
     for (int64_t b = 0; b < n / QK_K; ++b, x += QK_K) {
+        block_q3_K y;
         if (qw) {
-            q3_K_block_imatrix(&y[b], x, qw + b * QK_K);
-            continue;
+            q3_K_block_imatrix(&y, x, qw + b * QK_K);
+        } else {
+            float scales[16];
+            int8_t L[QK_K];
+            for (int j = 0; j < 16; ++j)
+                scales[j] = slim_make_q3_quants(16, 4, x + 16 * j, L + 16 * j, true);
+            slim_q3_K_set_scales(&y, scales);
+            q3_K_requant(&y, x, L);
+            slim_q3_K_pack(&y, L);
         }
-        float scales[16];
-        int8_t L[QK_K];
-        for (int j = 0; j < 16; ++j)
-            scales[j] = slim_make_q3_quants(16, 4, x + 16 * j, L + 16 * j, true);
-        slim_q3_K_set_scales(&y[b], scales);
-        q3_K_requant(&y[b], x, L);
-        slim_q3_K_pack(&y[b], L);
+        memcpy(yb + b * sizeof y, &y, sizeof y);
     }
 }
 
 void slim_dequantize_row_q3_K_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_q3_K *x = vx;
+    const uint8_t *xb = vx;
     for (int64_t b = 0; b < n / QK_K; ++b) {
-        const float d_all = slim_half_to_f32(x[b].d);
+        /* Blocks may sit at any address: read a copy. */
+        block_q3_K blk;
+        memcpy(&blk, xb + b * sizeof blk, sizeof blk);
+        const float d_all = slim_half_to_f32(blk.d);
         for (int j = 0; j < 16; ++j) {
             /* Sub-block j: values 16*j.. use bits 2*s of qs[32*h + o + i] and
              * bit s of hmask[o + i], with h = j/8, s = (j/2)%4, o = 16*(j%2). */
-            const float dl = d_all * slim_q3_K_scale(x[b].scales, j);
+            const float dl = d_all * slim_q3_K_scale(blk.scales, j);
             const int h = j / 8, s = (j / 2) % 4, o = 16 * (j % 2);
             for (int i = 0; i < 16; ++i) {
-                const int q = (x[b].qs[32 * h + o + i] >> (2 * s)) & 3;
-                const int hi = (x[b].hmask[o + i] >> (4 * h + s)) & 1;
+                const int q = (blk.qs[32 * h + o + i] >> (2 * s)) & 3;
+                const int hi = (blk.hmask[o + i] >> (4 * h + s)) & 1;
                 *y++ = dl * (q - (hi ? 0 : 4));
             }
         }
@@ -237,28 +244,33 @@ void slim_q6_K_pack(block_q6_K *restrict y, const int8_t *restrict L)
 void slim_quantize_row_q6_K_ref(const float *restrict x, void *restrict vy, int64_t n,
                                 const float *restrict qw)
 {
-    block_q6_K *y = vy;
+    uint8_t *yb = vy;
     for (int64_t b = 0; b < n / QK_K; ++b, x += QK_K) {
+        block_q6_K y;
         float scales[16];
         int8_t L[QK_K];
         for (int j = 0; j < 16; ++j)
             scales[j] = slim_make_qx_quants(16, 32, x + 16 * j, L + 16 * j, 1,
                                             qw ? qw + b * QK_K + 16 * j : NULL);
-        if (slim_q6_K_set_scales(&y[b], scales)) {
-            q6_K_requant(&y[b], x, L);
-            slim_q6_K_pack(&y[b], L);
+        if (slim_q6_K_set_scales(&y, scales)) {
+            q6_K_requant(&y, x, L);
+            slim_q6_K_pack(&y, L);
         }
+        memcpy(yb + b * sizeof y, &y, sizeof y);
     }
 }
 
 void slim_dequantize_row_q6_K_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const block_q6_K *x = vx;
+    const uint8_t *xb = vx;
     for (int64_t b = 0; b < n / QK_K; ++b, y += QK_K) {
-        const float d = slim_half_to_f32(x[b].d);
+        /* Blocks may sit at any address: read a copy. */
+        block_q6_K blk;
+        memcpy(&blk, xb + b * sizeof blk, sizeof blk);
+        const float d = slim_half_to_f32(blk.d);
         for (int h = 0; h < 2; ++h) {
-            const uint8_t *ql = x[b].ql + 64 * h, *qh = x[b].qh + 32 * h;
-            const int8_t *sc = x[b].scales + 8 * h;
+            const uint8_t *ql = blk.ql + 64 * h, *qh = blk.qh + 32 * h;
+            const int8_t *sc = blk.scales + 8 * h;
             float *yh = y + 128 * h;
             for (int l = 0; l < 32; ++l) {
                 const int is = l / 16;

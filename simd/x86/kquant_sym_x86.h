@@ -97,15 +97,18 @@ KS_PRIM void ks_deq32(float *y, __m256i q, float f0, float f1)
 KS_TARGET void KS_CAT(slim_dequantize_row_q3_K, KS_PATH)(const void *restrict vx,
                                                          float *restrict y, int64_t n)
 {
-    const block_q3_K *x = vx;
+    const uint8_t *xb = vx;
     const __m256i three = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
     for (int64_t b = 0; b < n / QK_K; ++b) {
+        /* Blocks may sit at any address: read a copy. */
+        block_q3_K blk;
+        memcpy(&blk, xb + b * sizeof blk, sizeof blk);
         float dl[16];
         for (int j = 0; j < 16; ++j)
-            dl[j] = slim_q3_K_subscale(&x[b], j);
-        const __m256i hm = _mm256_loadu_si256((const __m256i *)(const void *)x[b].hmask);
+            dl[j] = slim_q3_K_subscale(&blk, j);
+        const __m256i hm = _mm256_loadu_si256((const __m256i *)(const void *)blk.hmask);
         for (int h = 0; h < 2; ++h) {
-            const __m256i qs = _mm256_loadu_si256((const __m256i *)(const void *)(x[b].qs + 32 * h));
+            const __m256i qs = _mm256_loadu_si256((const __m256i *)(const void *)(blk.qs + 32 * h));
             for (int s = 0; s < 4; ++s) {
                 /* Sub-blocks 8h+2s and 8h+2s+1: bits 2s of qs, bit 4h+s of hmask;
                  * level = low bits - (high bit clear ? 4 : 0). */
@@ -125,17 +128,20 @@ KS_TARGET void KS_CAT(slim_dequantize_row_q3_K, KS_PATH)(const void *restrict vx
 KS_TARGET void KS_CAT(slim_dequantize_row_q6_K, KS_PATH)(const void *restrict vx,
                                                          float *restrict y, int64_t n)
 {
-    const block_q6_K *x = vx;
+    const uint8_t *xb = vx;
     const __m256i m4 = _mm256_set1_epi8(0xF), m3 = _mm256_set1_epi8(3);
     const __m256i off = _mm256_set1_epi8(32);
     for (int64_t b = 0; b < n / QK_K; ++b) {
-        const float d = slim_half_to_f32(x[b].d);
+        /* Blocks may sit at any address: read a copy. */
+        block_q6_K blk;
+        memcpy(&blk, xb + b * sizeof blk, sizeof blk);
+        const float d = slim_half_to_f32(blk.d);
         for (int h = 0; h < 2; ++h) {
-            const uint8_t *ql = x[b].ql + 64 * h;
-            const int8_t *sc = x[b].scales + 8 * h;
+            const uint8_t *ql = blk.ql + 64 * h;
+            const int8_t *sc = blk.scales + 8 * h;
             const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)ql);
             const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(ql + 32));
-            const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(x[b].qh + 32 * h));
+            const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(blk.qh + 32 * h));
             /* Group g of 32 values: low nibble of l0/l1 (g = 0, 1) or high
              * nibble (g = 2, 3), top bits from qh >> 2g. */
             const __m256i lows[4] = {
