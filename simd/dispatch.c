@@ -133,3 +133,30 @@ slim_find_nonfinite_fn slim_find_nonfinite_kernel(slim_path path)
     default: return slim_find_nonfinite_ref;
     }
 }
+
+#define SLIM_BYTEGROUP_TABLE(p) \
+    { slim_bytegroup2_##p, slim_byteungroup2_##p, slim_bytegroup4_##p, slim_byteungroup4_##p }
+
+slim_bytegroup_fn slim_bytegroup_kernel(slim_bytegroup_op op, slim_path path)
+{
+    static const slim_bytegroup_fn ref[SLIM_BG_COUNT] = SLIM_BYTEGROUP_TABLE(ref);
+#if defined(__x86_64__)
+    static const slim_bytegroup_fn avx2[SLIM_BG_COUNT] = SLIM_BYTEGROUP_TABLE(avx2);
+    static const slim_bytegroup_fn avx512[SLIM_BG_COUNT] = SLIM_BYTEGROUP_TABLE(avx512);
+#endif
+#if defined(__aarch64__)
+    static const slim_bytegroup_fn neon[SLIM_BG_COUNT] = SLIM_BYTEGROUP_TABLE(neon);
+#endif
+    if ((unsigned)op >= SLIM_BG_COUNT)
+        return NULL;
+    switch (path) {
+#if defined(__x86_64__)
+    case SLIM_PATH_AVX512: return avx512[op];
+    case SLIM_PATH_AVX2: return avx2[op];
+#endif
+#if defined(__aarch64__)
+    case SLIM_PATH_NEON: return neon[op];
+#endif
+    default: return ref[op];
+    }
+}

@@ -114,6 +114,27 @@ int64_t slim_find_nonfinite_avx512(const float *x, int64_t n);
 int64_t slim_find_nonfinite_neon(const float *x, int64_t n);
 
 /*
+ * Byte grouping for the .slim archive (layout in simd/ref/bytegroup.c):
+ *   void slim_bytegroupW_P(const void *src, void *dst, int64_t n)
+ *   void slim_byteungroupW_P(const void *src, void *dst, int64_t n)
+ * n elements of W (2 or 4) bytes; grouped data is W planes of n bytes.
+ * No alignment required; src and dst must not overlap.
+ */
+typedef void (*slim_bytegroup_fn)(const void *restrict src, void *restrict dst, int64_t n);
+typedef enum slim_bytegroup_op {
+    SLIM_BG_GROUP2, SLIM_BG_UNGROUP2, SLIM_BG_GROUP4, SLIM_BG_UNGROUP4, SLIM_BG_COUNT
+} slim_bytegroup_op;
+#define SLIM_DECLARE_BYTEGROUP(p) \
+    void slim_bytegroup2_##p(const void *restrict src, void *restrict dst, int64_t n); \
+    void slim_byteungroup2_##p(const void *restrict src, void *restrict dst, int64_t n); \
+    void slim_bytegroup4_##p(const void *restrict src, void *restrict dst, int64_t n); \
+    void slim_byteungroup4_##p(const void *restrict src, void *restrict dst, int64_t n);
+SLIM_DECLARE_BYTEGROUP(ref)
+SLIM_DECLARE_BYTEGROUP(avx2)
+SLIM_DECLARE_BYTEGROUP(avx512)
+SLIM_DECLARE_BYTEGROUP(neon)
+
+/*
  * The kernel for `type` on `path`, falling back to narrower paths when the
  * path has none of its own; *used (optional) receives the path whose kernel
  * is returned. NULL if the type has no kernels at all.
@@ -121,5 +142,7 @@ int64_t slim_find_nonfinite_neon(const float *x, int64_t n);
 slim_quantize_row_fn slim_quantize_kernel(slim_type type, slim_path path, slim_path *used);
 slim_dequantize_row_fn slim_dequantize_kernel(slim_type type, slim_path path, slim_path *used);
 slim_find_nonfinite_fn slim_find_nonfinite_kernel(slim_path path);
+/* The byte-grouping kernel for `op` on `path` (the ref on paths without one). */
+slim_bytegroup_fn slim_bytegroup_kernel(slim_bytegroup_op op, slim_path path);
 
 #endif
