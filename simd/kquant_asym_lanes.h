@@ -16,7 +16,8 @@
  * The cheap per-super-block stages (quantizing the sub-block scales, sigma2,
  * packing) are the reference's own functions from simd/ref/kquant_asym.h;
  * the requantization with the final scales is element-wise and vectorised
- * here. Super-blocks that do not fill the lanes go to the reference.
+ * here. The last super-blocks of a row that do not fill a vector run on a
+ * zero-padded copy whose extra lanes are discarded.
  *
  * The including file defines, before including this header:
  *   KA_W          lanes per vector (4, 8 or 16)
@@ -62,7 +63,8 @@ typedef int32_t ka_vi __attribute__((vector_size(4 * KA_W)));
 #define KA_MAX_SUBS (KA_W * KA_K > 16 ? KA_W * KA_K : 16)
 #define KA_UNIT_MAX (KA_MAX_SUBS / 8)
 #define KA_UNIT1_MAX (KA_W > 8 ? KA_W / 8 : 1)
-/* The k loops must be unrolled, or the per-vector sums live in memory. */
+/* The k loops must be unrolled (KA_K <= 4), or the per-vector sums live in
+ * memory. */
 #define KA_UNROLL_K _Pragma("GCC unroll 4")
 
 KA_INLINE ka_vf ka_splat(float f)
@@ -527,22 +529,26 @@ KA_INLINE void ka_quantize_unit(const int kind, const int kk, const float *xs, c
             slim_q2k_pack(y, L);
         } else if (kind == KA_Q4) {
             block_q4_K *y = (block_q4_K *)vy + u;
+            slim_half hd, hm;   /* blocks are packed: no pointers to their halves */
             if (ws)
-                slim_k4_store_scales_qp(y->scales, &y->d, &y->dmin, Ls, Lm, qd[u], qd[U + u],
-                                        false);
+                slim_k4_store_scales_qp(y->scales, &hd, &hm, Ls, Lm, qd[u], qd[U + u], false);
             else
-                slim_k4_set_scales(y->scales, &y->d, &y->dmin, scales + s0, mins + s0);
-            slim_k4_sub_scales(y->scales, y->d, y->dmin, d, dm);
+                slim_k4_set_scales(y->scales, &hd, &hm, scales + s0, mins + s0);
+            y->d = hd;
+            y->dmin = hm;
+            slim_k4_sub_scales(y->scales, hd, hm, d, dm);
             ka_requant(xs + u * QK_K, t.sublen, t.nmax, d, dm, lb, s0, L);
             slim_q4k_pack(y, L);
         } else {
             block_q5_K *y = (block_q5_K *)vy + u;
+            slim_half hd, hm;   /* blocks are packed: no pointers to their halves */
             if (ws)
-                slim_k4_store_scales_qp(y->scales, &y->d, &y->dmin, Ls, Lm, qd[u], qd[U + u],
-                                        true);
+                slim_k4_store_scales_qp(y->scales, &hd, &hm, Ls, Lm, qd[u], qd[U + u], true);
             else
-                slim_k4_set_scales(y->scales, &y->d, &y->dmin, scales + s0, mins + s0);
-            slim_k4_sub_scales(y->scales, y->d, y->dmin, d, dm);
+                slim_k4_set_scales(y->scales, &hd, &hm, scales + s0, mins + s0);
+            y->d = hd;
+            y->dmin = hm;
+            slim_k4_sub_scales(y->scales, hd, hm, d, dm);
             ka_requant(xs + u * QK_K, t.sublen, t.nmax, d, dm, lb, s0, L);
             slim_q5k_pack(y, L);
         }

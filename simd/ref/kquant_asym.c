@@ -269,14 +269,20 @@ static void k4_block_ref(const float *x, uint8_t *sc, slim_half *d, slim_half *d
 void slim_q4k_block_ref(const float *x, block_q4_K *y, const float *qw)
 {
     uint8_t L[QK_K];
-    k4_block_ref(x, y->scales, &y->d, &y->dmin, L, qw, 15, -1.f, 20, false);
+    slim_half d, dmin;   /* blocks are packed: no pointers to their halves */
+    k4_block_ref(x, y->scales, &d, &dmin, L, qw, 15, -1.f, 20, false);
+    y->d = d;
+    y->dmin = dmin;
     slim_q4k_pack(y, L);
 }
 
 void slim_q5k_block_ref(const float *x, block_q5_K *y, const float *qw)
 {
     uint8_t L[QK_K];
-    k4_block_ref(x, y->scales, &y->d, &y->dmin, L, qw, 31, -0.5f, 15, true);
+    slim_half d, dmin;   /* blocks are packed: no pointers to their halves */
+    k4_block_ref(x, y->scales, &d, &dmin, L, qw, 31, -0.5f, 15, true);
+    y->d = d;
+    y->dmin = dmin;
     slim_q5k_pack(y, L);
 }
 

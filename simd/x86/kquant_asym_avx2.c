@@ -13,14 +13,14 @@
 #define KA_ROUND(v) ((ka_vf)_mm256_round_ps((__m256)(v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC))
 #define KA_MINF(a, b) ((ka_vf)_mm256_min_ps((__m256)(a), (__m256)(b)))
 #define KA_MAXF(a, b) ((ka_vf)_mm256_max_ps((__m256)(a), (__m256)(b)))
-#define KA_LOAD_U8(p) ((ka_vi)_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p))))
+#define KA_LOAD_U8(p) ((ka_vi)_mm256_cvtepu8_epi32(_mm_loadl_epi64((const void *)(p))))
 /* Lanes hold 0..255, so the saturating packs just narrow. */
 #define KA_STORE_U8(p, v)                                                              \
     do {                                                                               \
         const __m256i v_ = (__m256i)(v);                                               \
         const __m128i w_ = _mm_packus_epi32(_mm256_castsi256_si128(v_),                \
                                             _mm256_extracti128_si256(v_, 1));          \
-        _mm_storel_epi64((__m128i *)(p), _mm_packus_epi16(w_, w_));                    \
+        _mm_storel_epi64((void *)(p), _mm_packus_epi16(w_, w_));                    \
     } while (0)
 /* In-place transpose of the 8x8 floats in r[0..7]. */
 SLIM_TARGET_AVX2

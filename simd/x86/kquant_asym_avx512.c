@@ -13,8 +13,8 @@
 #define KA_ROUND(v) ((ka_vf)_mm512_roundscale_ps((__m512)(v), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC))
 #define KA_MINF(a, b) ((ka_vf)_mm512_min_ps((__m512)(a), (__m512)(b)))
 #define KA_MAXF(a, b) ((ka_vf)_mm512_max_ps((__m512)(a), (__m512)(b)))
-#define KA_LOAD_U8(p) ((ka_vi)_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(p))))
-#define KA_STORE_U8(p, v) _mm_storeu_si128((__m128i *)(p), _mm512_cvtepi32_epi8((__m512i)(v)))
+#define KA_LOAD_U8(p) ((ka_vi)_mm512_cvtepu8_epi32(_mm_loadu_si128((const void *)(p))))
+#define KA_STORE_U8(p, v) _mm_storeu_si128((void *)(p), _mm512_cvtepi32_epi8((__m512i)(v)))
 /* In-place transpose of the 16x16 floats in r[0..15]. */
 SLIM_TARGET_AVX512
 static inline void ka_transpose_avx512(__m512 *r)
