@@ -410,6 +410,11 @@ typedef struct slim_tokenizer_info {
     size_t      n_ranks;    /* tokens of the BPE vocabulary */
     size_t      n_specials;
     size_t      vocab_size; /* as slim_tokenizer_vocab_size() */
+    /* tokenizer.json only (else NULL): the normalizer and pre-tokenizer
+     * chains, e.g. "NFC" and "Split(regex, pcre2, Isolated) > ByteLevel(...)";
+     * "none" when the file has none. */
+    const char *normalizer;
+    const char *pre_tokenizer;
 } slim_tokenizer_info;
 
 SLIM_API void slim_tokenizer_get_info(const slim_tokenizer *tok, slim_tokenizer_info *info);
@@ -424,6 +429,40 @@ SLIM_API slim_error slim_tokenizer_special(const slim_tokenizer *tok, size_t i,
  * are the same either way. Not thread-safe with concurrent encodes.
  */
 SLIM_API void slim_tokenizer_set_fast_split(slim_tokenizer *tok, int use_fast);
+
+/**
+ * Loads a Hugging Face tokenizer.json (model BPE), plain or zstd-compressed
+ * (told by its magic), with the `tokenizers` library's exact encoding:
+ * normalizers, pre-tokenizers, added tokens (special or not), byte fallback.
+ * Encoding then follows slim_special_mode for the added tokens marked
+ * special; the others are always recognized, as Hugging Face does.
+ * slim_tokenizer_special() lists every added token. Decoding applies the
+ * file's decoder (Hugging Face decode semantics: U+FFFD for invalid UTF-8).
+ * A component slim does not implement is SLIM_ERR_UNSUPPORTED naming it.
+ * On failure, msg (msg_cap bytes, may be NULL) receives one line saying what
+ * is wrong and where (JSON path, or byte offset and line in where).
+ */
+SLIM_API slim_error slim_tokenizer_load_hf(const char *path, slim_tokenizer **out, char *msg,
+                                           size_t msg_cap, slim_tok_where *where);
+
+/** The same from a file already in memory (`size` bytes, not modified). */
+SLIM_API slim_error slim_tokenizer_from_hf(const void *data, size_t size, slim_tokenizer **out,
+                                           char *msg, size_t msg_cap, slim_tok_where *where);
+
+/** 1 if the first n bytes of a file look like a tokenizer.json (a JSON
+ * object, or a zstd frame), 0 otherwise (e.g. a .tiktoken rank file). */
+SLIM_API int slim_tokenizer_is_hf(const void *head, size_t n);
+
+/**
+ * Adds the special tokens of the tokenizer's post-processor (Hugging Face
+ * add_special_tokens=True, single sequence: TemplateProcessing, Roberta,
+ * Bert) around ids[0..n) into out (cap ids); *n_out receives the total, and
+ * SLIM_ERR_BUFFER_TOO_SMALL if it exceeds cap. Tokenizers without a
+ * post-processor (every tiktoken one) copy the ids unchanged.
+ */
+SLIM_API slim_error slim_tokenizer_add_special(const slim_tokenizer *tok, const uint32_t *ids,
+                                               size_t n, uint32_t *out, size_t cap,
+                                               size_t *n_out);
 
 /**
  * Length of the longest prefix of s[0..n) that is valid UTF-8 (as the

@@ -14,6 +14,7 @@
 
 #include "formats/tiktoken.h"
 #include "tok/bpe.h"
+#include "tok/hf_api.h"
 #include "tok/utf8.h"
 
 static char *dup_str(const char *s)
@@ -40,6 +41,7 @@ void slim_tokenizer_free(slim_tokenizer *tok)
     for (size_t i = 0; i < tok->n_specials; i++)
         free(tok->specials[i].text);
     free(tok->specials);
+    slim_hf_free(tok->hf);
     slim_vocab_free(&tok->vocab);
     slim_pretok_free(&tok->pretok);
     free(tok->pattern);
@@ -316,6 +318,8 @@ static slim_error encode_all(const slim_tokenizer *tok, const char *text, size_t
             where->offset = bad;
         return SLIM_ERR_BAD_UTF8;
     }
+    if (tok->hf)
+        return slim_hf_encode(tok->hf, text, len, mode, ids, cap, n_ids, where);
     enc e = {.tok = tok, .ids = ids, .cap = cap, .base = s};
     slim_error err = SLIM_OK;
     size_t next_small[16], *next = next_small;
@@ -384,6 +388,8 @@ const char *slim_tokenizer_token(const slim_tokenizer *tok, uint32_t id, size_t 
 {
     if (!tok)
         return NULL;
+    if (tok->hf)
+        return slim_hf_token(tok->hf, id, len);
     const slim_vocab *v = &tok->vocab;
     if (id < v->n_ranks && v->offset[id + 1] != v->offset[id]) {
         if (len)
@@ -405,6 +411,8 @@ slim_error slim_tokenizer_decode(const slim_tokenizer *tok, const uint32_t *ids,
     clear_where(where);
     if (!tok || (!ids && n) || (!out && cap) || !n_bytes)
         return SLIM_ERR_INVALID_ARG;
+    if (tok->hf)
+        return slim_hf_decode(tok->hf, ids, n, out, cap, n_bytes, where);
     size_t total = 0;
     for (size_t i = 0; i < n; i++) {
         size_t l;
@@ -448,12 +456,17 @@ void slim_tokenizer_get_info(const slim_tokenizer *tok, slim_tokenizer_info *inf
     if (!tok)
         return;
     info->name = tok->name;
-    info->kind = "tiktoken";
+    info->kind = tok->hf ? "huggingface" : "tiktoken";
     info->pattern = tok->pattern;
     info->pretok = pretok_name(tok->pretok.kind);
     info->n_ranks = tok->vocab.n_tokens;
     info->n_specials = tok->n_specials;
     info->vocab_size = tok->vocab_size;
+    if (tok->hf) {
+        info->pretok = "huggingface";
+        info->normalizer = tok->hf->chain_norm ? tok->hf->chain_norm : "none";
+        info->pre_tokenizer = tok->hf->chain_pre ? tok->hf->chain_pre : "none";
+    }
 }
 
 slim_error slim_tokenizer_special(const slim_tokenizer *tok, size_t i, const char **text,

@@ -21,6 +21,7 @@ struct slim_tokenizer {
     slim_special *specials;
     size_t n_specials;
     size_t vocab_size;
+    struct slim_hf *hf;          /* a tokenizer.json tokenizer (tok/hf.h), else NULL */
 };
 
 /*

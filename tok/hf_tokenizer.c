@@ -1,0 +1,146 @@
+/*
+ * The slim_tokenizer of a tokenizer.json (public API in slim.h): loading,
+ * format detection and the post-processor. Encoding and decoding dispatch
+ * from tokenizer.c to hf_encode.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tok/hf_api.h"
+#include "tok/tokenizer.h"
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+int slim_tokenizer_is_hf(const void *head, size_t n)
+{
+    const uint8_t *p = head;
+    if (n >= 4 && p[0] == 0x28 && p[1] == 0xB5 && p[2] == 0x2F && p[3] == 0xFD)
+        return 1;
+    size_t i = 0;
+    if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        i = 3; /* a UTF-8 byte-order mark */
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
+        i++;
+    return i < n && p[i] == '{';
+}
+
+slim_error slim_tokenizer_from_hf(const void *data, size_t size, slim_tokenizer **out,
+                                  char *msg, size_t msg_cap, slim_tok_where *where)
+{
+    if (where) {
+        memset(where, 0, sizeof *where);
+        where->token = -1;
+    }
+    if (msg && msg_cap)
+        msg[0] = 0;
+    if (!out || (!data && size))
+        return SLIM_ERR_INVALID_ARG;
+    *out = NULL;
+    slim_hf *hf = NULL;
+    slim_error err = slim_hf_parse(data, size, &hf, msg, msg_cap, where);
+    if (err != SLIM_OK)
+        return err;
+    slim_tokenizer *t = calloc(1, sizeof *t);
+    if (!t) {
+        slim_hf_free(hf);
+        return SLIM_ERR_NOMEM;
+    }
+    t->hf = hf;
+    t->name = dup_str("tokenizer.json");
+    t->pattern = dup_str("");
+    t->vocab_size = hf->vocab_size;
+    t->specials = hf->n_added ? calloc(hf->n_added, sizeof *t->specials) : NULL;
+    if (!t->name || !t->pattern || (hf->n_added && !t->specials)) {
+        slim_tokenizer_free(t);
+        return SLIM_ERR_NOMEM;
+    }
+    for (size_t k = 0; k < hf->n_added; k++) {
+        t->specials[k].text = dup_str(hf->added[k].content);
+        if (!t->specials[k].text) {
+            slim_tokenizer_free(t);
+            return SLIM_ERR_NOMEM;
+        }
+        t->specials[k].len = hf->added[k].len;
+        t->specials[k].id = hf->added[k].id;
+        t->n_specials = k + 1;
+    }
+    size_t n_tok = 0;
+    for (uint32_t i = 0; i < hf->bpe.n_ids; i++)
+        n_tok += hf->bpe.present[i];
+    t->vocab.n_tokens = (uint32_t)n_tok;
+    *out = t;
+    return SLIM_OK;
+}
+
+slim_error slim_tokenizer_load_hf(const char *path, slim_tokenizer **out, char *msg,
+                                  size_t msg_cap, slim_tok_where *where)
+{
+    if (msg && msg_cap)
+        msg[0] = 0;
+    if (!path || !out)
+        return SLIM_ERR_INVALID_ARG;
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (msg && msg_cap)
+            snprintf(msg, msg_cap, "cannot open the file");
+        return SLIM_ERR_IO;
+    }
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    slim_error err = buf ? SLIM_OK : SLIM_ERR_NOMEM;
+    while (err == SLIM_OK) {
+        if (len == cap) {
+            char *nb = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                err = cap < ((size_t)1 << 31) ? SLIM_ERR_NOMEM : SLIM_ERR_TOO_LARGE;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f))
+                err = SLIM_ERR_IO;
+            break;
+        }
+    }
+    fclose(f);
+    if (err == SLIM_OK) {
+        err = slim_tokenizer_from_hf(buf, len, out, msg, msg_cap, where);
+        if (err == SLIM_OK) {
+            char *nm = dup_str(path);
+            if (nm) {
+                free((*out)->name);
+                (*out)->name = nm;
+            }
+        }
+    } else if (msg && msg_cap) {
+        snprintf(msg, msg_cap, "cannot read the file: %s", slim_strerror(err));
+    }
+    free(buf);
+    return err;
+}
+
+slim_error slim_tokenizer_add_special(const slim_tokenizer *tok, const uint32_t *ids, size_t n,
+                                      uint32_t *out, size_t cap, size_t *n_out)
+{
+    if (!tok || (!ids && n) || (!out && cap) || !n_out)
+        return SLIM_ERR_INVALID_ARG;
+    if (tok->hf)
+        return slim_hf_add_special(tok->hf, ids, n, out, cap, n_out);
+    *n_out = n;
+    if (cap)
+        memcpy(out, ids, (n < cap ? n : cap) * sizeof *ids);
+    return n > cap ? SLIM_ERR_BUFFER_TOO_SMALL : SLIM_OK;
+}
