@@ -202,4 +202,5 @@ help:
 .PHONY: all deps demo test test-unit check-neon check-sanitize fuzz-replay fuzz fuzz-afl bench install clean help
 .SECONDARY:
 
--include $(FULL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(KCHECK_OBJS:.o=.d)
+-include $(FULL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(KCHECK_OBJS:.o=.d) \
+    $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%.d) $(BUILD)/fuzz/replay_main.d

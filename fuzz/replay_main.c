@@ -87,7 +87,8 @@ static long run_dir(const char *dir)
             count++;
     }
     closedir(d);
-    qsort(names, count, sizeof *names, by_name);
+    if (count > 1) /* qsort wants a non-NULL array even for no elements */
+        qsort(names, count, sizeof *names, by_name);
     long ran = 0;
     for (size_t i = 0; i < count; i++) {
         char path[4096];
