@@ -39,8 +39,9 @@ static const char usage_main[] =
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
 #define TOKENIZER_HELP                                                                   \
-    "  -t, --tokenizer NAME|FILE  a built-in name (default o200k_base) or a .tiktoken\n" \
-    "                             rank file, which needs --pattern\n"                     \
+    "  -t, --tokenizer NAME|FILE  a built-in name (default o200k_base), a Hugging Face\n" \
+    "                             tokenizer.json (plain or .zst) or a .tiktoken rank\n"   \
+    "                             file, which needs --pattern\n"                          \
     "      --pattern REGEX        split pattern for a rank file (PCRE2 syntax)\n"         \
     "      --special TEXT=ID      a special token of a rank file (repeatable)\n"
 
@@ -62,6 +63,8 @@ static const char usage_encode[] =
     "\n" TOKENIZER_HELP INPUT_HELP
     "      --output text|jsonl    text: ids separated by spaces (default); jsonl: a\n"
     "                             JSON array per document\n"
+    "      --add-special          add the tokenizer.json post-processor's special\n"
+    "                             tokens (e.g. BOS) around each document\n"
     "  -o, --output-file OUT      output file ('-' = stdout, the default)\n"
     "      --stats                report documents, bytes, tokens and MB/s on stderr\n";
 
@@ -98,14 +101,14 @@ typedef struct options {
     const char *tokenizer, *pattern, *field, *out_path;
     slim_special_token specials[64];
     size_t n_specials;
-    int input, output, invalid, stats;
+    int input, output, invalid, stats, add_special;
     slim_special_mode mode;
     char **files;
     int n_files;
 } options;
 
 enum { OPT_PATTERN = 256, OPT_SPECIAL, OPT_INPUT, OPT_FIELD, OPT_OUTPUT, OPT_ALLOW,
-       OPT_DISALLOW, OPT_INVALID, OPT_STATS };
+       OPT_DISALLOW, OPT_INVALID, OPT_STATS, OPT_ADD_SPECIAL };
 
 static int parse_form(const char *opt, const char *v)
 {
@@ -143,6 +146,7 @@ static void parse_options(int argc, char **argv, const char *usage, options *o)
         {"disallow-special", no_argument, NULL, OPT_DISALLOW},
         {"invalid", required_argument, NULL, OPT_INVALID},
         {"stats", no_argument, NULL, OPT_STATS},
+        {"add-special", no_argument, NULL, OPT_ADD_SPECIAL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -173,6 +177,7 @@ static void parse_options(int argc, char **argv, const char *usage, options *o)
                 cli_usage_fail("--invalid must be replace, skip or fail, not '%s'", optarg);
             break;
         case OPT_STATS: o->stats = 1; break;
+        case OPT_ADD_SPECIAL: o->add_special = 1; break;
         case 'h': cli_help(usage);
         default: cli_bad_option(argv, ch);
         }
@@ -193,6 +198,23 @@ static slim_tokenizer *open_tokenizer(const options *o)
     }
     if (err != SLIM_ERR_NOT_FOUND)
         cli_fail("cannot load built-in tokenizer '%s': %s", o->tokenizer, slim_strerror(err));
+    /* A tokenizer.json (or .json.zst) is told from a rank file by content. */
+    FILE *f = fopen(o->tokenizer, "rb");
+    char head[64];
+    size_t nhead = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    if (f && slim_tokenizer_is_hf(head, nhead)) {
+        if (o->pattern || o->n_specials)
+            cli_usage_fail("--pattern and --special apply to a rank file, not to '%s'",
+                           o->tokenizer);
+        char msg[512];
+        slim_tok_where hw;
+        err = slim_tokenizer_load_hf(o->tokenizer, &tok, msg, sizeof msg, &hw);
+        if (err != SLIM_OK)
+            cli_fail("%s: %s", o->tokenizer, msg[0] ? msg : slim_strerror(err));
+        return tok;
+    }
     if (!o->pattern)
         cli_usage_fail("'%s' is not a built-in tokenizer; a .tiktoken file needs --pattern",
                        o->tokenizer);
@@ -421,6 +443,17 @@ static void encode_doc(void *vctx, const char *text, size_t len, const char *src
                 cli_fail("out of memory");
             err = slim_tokenizer_encode(c->tok, text, len, c->o->mode, c->ids, c->cap, &n, &w);
         }
+        if (err == SLIM_OK && c->o->add_special) {
+            size_t m = 0;
+            slim_tokenizer_add_special(c->tok, c->ids, n, NULL, 0, &m);
+            uint32_t *with = malloc((m ? m : 1) * sizeof *with);
+            if (!with)
+                cli_fail("out of memory");
+            err = slim_tokenizer_add_special(c->tok, c->ids, n, with, m, &n);
+            free(c->ids);
+            c->ids = with;
+            c->cap = m ? m : 1;
+        }
     }
     c->seconds += cli_now() - t0;
     if (err != SLIM_OK)
@@ -619,6 +652,23 @@ static int cmd_info(int argc, char **argv)
     slim_tokenizer_info info;
     slim_tokenizer_get_info(tok, &info);
     printf("name:           %s\n", info.name);
+    if (info.normalizer) {
+        printf("kind:           %s (tokenizer.json, BPE with ranks of merge pairs)\n", info.kind);
+        printf("vocabulary:     %zu ids (%zu BPE tokens, %zu added)\n", info.vocab_size,
+               info.n_ranks, info.n_specials);
+        printf("normalizer:     %s\n", info.normalizer);
+        printf("pre-tokenizer:  %s\n", info.pre_tokenizer);
+        for (size_t i = 0; i < info.n_specials; i++) {
+            const char *text;
+            uint32_t id;
+            slim_tokenizer_special(tok, i, &text, &id);
+            printf("added:          %s = %u\n", text, id);
+        }
+        slim_tokenizer_free(tok);
+        if (fflush(stdout) != 0 || ferror(stdout))
+            cli_fail("cannot write to stdout");
+        return CLI_EXIT_OK;
+    }
     printf("kind:           %s (byte-level BPE, ranks of concatenated bytes)\n", info.kind);
     printf("vocabulary:     %zu ids (%zu BPE tokens, %zu special)\n", info.vocab_size,
            info.n_ranks, info.n_specials);
