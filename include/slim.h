@@ -866,6 +866,147 @@ SLIM_API slim_error slim_error_stats_merge(slim_error_stats *into,
 SLIM_API slim_error slim_synth_weights(float *dst, int64_t first_row, int64_t rows,
                                        int64_t cols, uint64_t seed);
 
+/* ======================================================================
+ * .slim archives
+ * ====================================================================== */
+
+/*
+ * A .slim archive holds a whole model folder in one file: weights (GGUF,
+ * safetensors or any file), config and tokenizer files. Data is cut into
+ * chunks compressed with zstd; F16/BF16/F32 tensors of safetensors and GGUF
+ * files are byte-grouped first (exponent bytes in their own stream). Every
+ * chunk, the index and the whole archive carry xxh3-64 checksums; an index
+ * at the end gives random access to any file or tensor. docs/FORMAT-slim.md
+ * specifies the format.
+ *
+ * Names inside an archive are relative paths with '/' separators and no
+ * empty, "." or ".." parts, so unpacking never writes outside its folder.
+ * Errors fill an optional slim_parse_error: `offset` is the archive offset
+ * of the bad field, `file` the index of the input (packing) or of the
+ * archive file (reading) concerned, 0 otherwise.
+ */
+
+/** Called from the calling thread as work completes: `done` of `total`
+ *  bytes (uncompressed). */
+typedef void (*slim_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+typedef struct slim_pack_options {
+    int              level;       /* zstd level 1..19; 0: 3 */
+    int              threads;     /* <= 0: all cores; the archive is the same
+                                     bytes for every thread count */
+    uint32_t         chunk_size;  /* raw bytes per chunk; 0: 1 MiB; else a
+                                     multiple of 4 in 4 KiB..64 MiB */
+    slim_progress_fn progress;    /* optional */
+    void            *progress_ctx;
+} slim_pack_options;
+
+/**
+ * Packs `inputs` into the archive `out_path`. Each input is a folder (its
+ * regular files, recursively, named by their path inside it) or a file
+ * (named by its base name). Files are stored sorted by name. The archive is
+ * written to a temporary name and renamed into place only when complete.
+ * opt may be NULL (defaults). Errors: SLIM_ERR_INVALID_ARG (bad options, a
+ * file name that is not a valid archive name), SLIM_ERR_DUPLICATE (two inputs
+ * give the same name; where->file is the second), SLIM_ERR_IO (errno kept),
+ * SLIM_ERR_NOMEM, SLIM_ERR_COMPRESSION. Thread-safe (no shared state).
+ */
+SLIM_API slim_error slim_pack(const char *out_path, const char *const *inputs, int n_inputs,
+                              const slim_pack_options *opt, slim_parse_error *where);
+
+/** An open archive (opaque). Immutable: any number of threads may list,
+ *  read and extract at once. Closing must not race with other use. */
+typedef struct slim_archive slim_archive;
+
+/** One stored file. Strings are owned by the handle. */
+typedef struct slim_archive_file {
+    const char *name;
+    uint64_t    size;      /* bytes when unpacked */
+    uint64_t    stored;    /* bytes of its chunks in the archive */
+    uint64_t    xxh3;      /* xxh3-64 of the unpacked content */
+    uint64_t    n_chunks;
+} slim_archive_file;
+
+/** One tensor of a safetensors or GGUF file in the archive. */
+typedef struct slim_archive_tensor {
+    const char     *name;
+    const char     *dtype;  /* "BF16", "F32" (safetensors) or "bf16", "q4_K" (GGUF) */
+    uint64_t        file;   /* index of the file that holds it */
+    int             n_dims;
+    const uint64_t *shape;  /* as the file stores it */
+    uint64_t        offset; /* of its data in the file */
+    uint64_t        size;   /* bytes */
+} slim_archive_tensor;
+
+/**
+ * Opens the archive at `path` (mapped read-only; chunks are read only when
+ * their data is asked for) and validates the footer, the index and its
+ * checksum. Errors: SLIM_ERR_IO, SLIM_ERR_BAD_MAGIC, SLIM_ERR_BAD_VERSION,
+ * SLIM_ERR_TRUNCATED, SLIM_ERR_CHECKSUM (index), SLIM_ERR_BAD_OFFSET (index
+ * or chunk outside the archive, sizes that do not add up), SLIM_ERR_CORRUPT,
+ * SLIM_ERR_TOO_LARGE, SLIM_ERR_DUPLICATE (a file name twice),
+ * SLIM_ERR_NOMEM. *out is NULL on failure.
+ */
+SLIM_API slim_error slim_archive_open(const char *path, slim_archive **out,
+                                      slim_parse_error *where);
+/** As slim_archive_open on a caller's buffer (not copied; must outlive the handle). */
+SLIM_API slim_error slim_archive_parse(const void *data, size_t size, slim_archive **out,
+                                       slim_parse_error *where);
+/** Accepts NULL. */
+SLIM_API void slim_archive_close(slim_archive *a);
+
+SLIM_API uint32_t slim_archive_version(const slim_archive *a);
+SLIM_API uint64_t slim_archive_file_count(const slim_archive *a);
+/** File i (in name order) or NULL. */
+SLIM_API const slim_archive_file *slim_archive_file_at(const slim_archive *a, uint64_t i);
+/** Index of the file called `name`, or UINT64_MAX. */
+SLIM_API uint64_t slim_archive_find_file(const slim_archive *a, const char *name);
+SLIM_API uint64_t slim_archive_tensor_count(const slim_archive *a);
+SLIM_API const slim_archive_tensor *slim_archive_tensor_at(const slim_archive *a, uint64_t i);
+/** Index of the first tensor called `name` (any file), or UINT64_MAX. */
+SLIM_API uint64_t slim_archive_find_tensor(const slim_archive *a, const char *name);
+
+/**
+ * Reads bytes [offset, offset + size) of file `file` into dst, decoding
+ * only the chunks that hold them (with up to `threads` threads, <= 0: all
+ * cores). Every chunk checksum is checked. Errors: SLIM_ERR_INVALID_ARG
+ * (range outside the file), the chunk errors (SLIM_ERR_BAD_MAGIC,
+ * SLIM_ERR_CHECKSUM, SLIM_ERR_TRUNCATED, SLIM_ERR_COMPRESSION,
+ * SLIM_ERR_CORRUPT, SLIM_ERR_UNSUPPORTED) with the chunk's offset,
+ * SLIM_ERR_NOMEM. dst holds garbage after a failure.
+ */
+SLIM_API slim_error slim_archive_read(const slim_archive *a, uint64_t file, uint64_t offset,
+                                      uint64_t size, void *dst, int threads,
+                                      slim_parse_error *where);
+
+/**
+ * Writes file `file` to `out_path` (temporary name, renamed when complete
+ * and its content checksum matched; SLIM_ERR_CHECKSUM otherwise).
+ */
+SLIM_API slim_error slim_archive_extract(const slim_archive *a, uint64_t file,
+                                         const char *out_path, int threads,
+                                         slim_progress_fn progress, void *progress_ctx,
+                                         slim_parse_error *where);
+
+/**
+ * Writes every file under the folder `dir` (created, as are sub-folders),
+ * each as by slim_archive_extract. Stops at the first error; files already
+ * completed stay.
+ */
+SLIM_API slim_error slim_archive_unpack(const slim_archive *a, const char *dir, int threads,
+                                        slim_progress_fn progress, void *progress_ctx,
+                                        slim_parse_error *where);
+
+/**
+ * Full check: the whole-archive checksum, then every chunk decoded and
+ * every file's content checksum. Writes nothing. Returns the first problem.
+ */
+SLIM_API slim_error slim_archive_verify(const slim_archive *a, int threads,
+                                        slim_progress_fn progress, void *progress_ctx,
+                                        slim_parse_error *where);
+
+/** 1 if data (the first `size` bytes of a file) starts like a .slim archive. */
+SLIM_API int slim_archive_detect(const void *data, size_t size);
+
 #ifdef __cplusplus
 }
 #endif
