@@ -11,6 +11,7 @@
  */
 #include "slim.h"
 #include "tools/cli.h"
+#include "tools/cli_archive.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +31,12 @@ static const char usage_main[] =
     "  verify FILE             full validation; exit 1 with the first problem\n"
     "  convert IN -o OUT       safetensors (single or sharded) to GGUF, or GGUF to\n"
     "                          safetensors, for unquantized tensors\n"
+    "  pack DIR|FILE... -o OUT.slim   pack model folders and files into an archive\n"
+    "  unpack IN.slim -o DIR   write every file of an archive\n"
+    "  ls IN.slim [--json]     list an archive's files\n"
+    "  extract IN.slim NAME    write one file or tensor of an archive\n"
+    "\n"
+    "inspect and verify also take .slim archives.\n"
     "\n"
     "'slim-pack COMMAND --help' shows a command's options.\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
@@ -372,7 +379,9 @@ static int cmd_inspect(int argc, char **argv)
 {
     int json;
     const char *path = parse_file_args(argc, argv, usage_inspect, 1, &json);
-    if (detect(path) == FMT_GGUF)
+    if (cli_archive_detect(path))
+        cli_archive_inspect(path, json);
+    else if (detect(path) == FMT_GGUF)
         inspect_gguf(path, json);
     else
         inspect_st(path, json);
@@ -384,6 +393,11 @@ static int cmd_verify(int argc, char **argv)
 {
     int json;
     const char *path = parse_file_args(argc, argv, usage_verify, 0, &json);
+    if (cli_archive_detect(path)) {
+        cli_archive_verify(path);
+        finish_stdout();
+        return CLI_EXIT_OK;
+    }
     uint64_t tensors = 0, bytes = 0;
     const char *what;
     if (detect(path) == FMT_GGUF) {
@@ -674,6 +688,10 @@ static const struct {
     { "inspect", cmd_inspect },
     { "verify", cmd_verify },
     { "convert", cmd_convert },
+    { "pack", cli_archive_pack },
+    { "unpack", cli_archive_unpack },
+    { "ls", cli_archive_ls },
+    { "extract", cli_archive_extract },
 };
 
 int main(int argc, char **argv)
