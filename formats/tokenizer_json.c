@@ -8,6 +8,7 @@
  * malformed JSON. A component we do not implement is an error naming it,
  * never silently different output.
  */
+#include "formats/json_lite.h"
 #include "tok/hf_api.h"
 
 #include <stdarg.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <zstd.h>
 
 /* A decompressed file may not exceed this (a real one is under 40 MB). */
@@ -23,6 +23,7 @@
 
 typedef struct ctx {
     slim_hf *hf;
+    const jl_doc *doc;
     char *msg;
     size_t msg_cap;
 } ctx;
@@ -49,28 +50,28 @@ static char *dupn(const char *s, size_t n)
 }
 
 /* Optional boolean field: def if absent or null. -1 if of another type. */
-static int get_bool(json_t *o, const char *k, int def)
+static int get_bool(ctx *c, const jl_val *o, const char *k, int def)
 {
-    json_t *v = json_object_get(o, k);
-    if (!v || json_is_null(v))
+    const jl_val *v = jl_get(c->doc, o, k);
+    if (!v || jl_is(v, JL_NULL))
         return def;
-    return json_is_boolean(v) ? json_is_true(v) : -1;
+    return jl_is_bool(v) ? jl_is(v, JL_TRUE) : -1;
 }
 
-static const char *get_str(json_t *o, const char *k, size_t *len)
+static const char *get_str(ctx *c, const jl_val *o, const char *k, size_t *len)
 {
-    json_t *v = json_object_get(o, k);
-    if (!json_is_string(v))
+    const jl_val *v = jl_get(c->doc, o, k);
+    if (!jl_is(v, JL_STRING))
         return NULL;
     if (len)
-        *len = json_string_length(v);
-    return json_string_value(v);
+        *len = (v)->n;
+    return (v)->u.s;
 }
 
-static slim_error bool_field(ctx *c, json_t *o, const char *k, int def, int *out,
+static slim_error bool_field(ctx *c, const jl_val *o, const char *k, int def, int *out,
                              const char *path)
 {
-    int b = get_bool(o, k, def);
+    int b = get_bool(c, o, k, def);
     if (b < 0)
         return fail(c, SLIM_ERR_CORRUPT, "%s.%s: expected true or false", path, k);
     *out = b;
@@ -78,10 +79,10 @@ static slim_error bool_field(ctx *c, json_t *o, const char *k, int def, int *out
 }
 
 /* The single code point of a one-character string. */
-static slim_error one_char(ctx *c, json_t *o, const char *k, uint32_t *cp, const char *path)
+static slim_error one_char(ctx *c, const jl_val *o, const char *k, uint32_t *cp, const char *path)
 {
     size_t n;
-    const char *s = get_str(o, k, &n);
+    const char *s = get_str(c, o, k, &n);
     if (!s || !n)
         return fail(c, SLIM_ERR_CORRUPT, "%s.%s: expected a one-character string", path, k);
     size_t e = hf_utf8_next((const uint8_t *)s, n, 0, cp);
@@ -91,16 +92,16 @@ static slim_error one_char(ctx *c, json_t *o, const char *k, uint32_t *cp, const
     return SLIM_OK;
 }
 
-static slim_error pattern(ctx *c, json_t *o, hf_pattern *p, const char *path)
+static slim_error pattern(ctx *c, const jl_val *o, hf_pattern *p, const char *path)
 {
-    json_t *pat = json_object_get(o, "pattern");
-    json_t *s = json_object_get(pat, "String"), *r = json_object_get(pat, "Regex");
-    if (!json_is_object(pat) || (!json_is_string(s) && !json_is_string(r)))
+    const jl_val *pat = jl_get(c->doc, o, "pattern");
+    const jl_val *s = jl_get(c->doc, pat, "String"), *r = jl_get(c->doc, pat, "Regex");
+    if (!jl_is(pat, JL_OBJECT) || (!jl_is(s, JL_STRING) && !jl_is(r, JL_STRING)))
         return fail(c, SLIM_ERR_CORRUPT,
                     "%s.pattern: expected {\"String\": ...} or {\"Regex\": ...}", path);
-    json_t *v = s ? s : r;
+    const jl_val *v = s ? s : r;
     size_t off = 0;
-    slim_error err = hf_pattern_init(p, json_string_value(v), json_string_length(v), !s, &off);
+    slim_error err = hf_pattern_init(p, (v)->u.s, (v)->n, !s, &off);
     if (err == SLIM_ERR_CORRUPT)
         return fail(c, err, "%s.pattern: invalid %s at offset %zu", path,
                     s ? "string (empty)" : "regex", off);
@@ -109,9 +110,9 @@ static slim_error pattern(ctx *c, json_t *o, hf_pattern *p, const char *path)
     return SLIM_OK;
 }
 
-static slim_error prepend_scheme(ctx *c, json_t *o, hf_prepend *out, const char *path)
+static slim_error prepend_scheme(ctx *c, const jl_val *o, hf_prepend *out, const char *path)
 {
-    const char *ps = get_str(o, "prepend_scheme", NULL);
+    const char *ps = get_str(c, o, "prepend_scheme", NULL);
     if (ps) {
         if (!strcmp(ps, "first"))
             *out = HF_PREPEND_FIRST;
@@ -159,22 +160,22 @@ static void *grow(void **arr, size_t *n, size_t size)
 
 /* ---- normalizers ---- */
 
-static slim_error normalizer(ctx *c, json_t *o, const char *path, int depth)
+static slim_error normalizer(ctx *c, const jl_val *o, const char *path, int depth)
 {
-    if (!o || json_is_null(o))
+    if (!o || jl_is(o, JL_NULL))
         return SLIM_OK;
-    const char *type = get_str(o, "type", NULL);
-    if (!json_is_object(o) || !type)
+    const char *type = get_str(c, o, "type", NULL);
+    if (!jl_is(o, JL_OBJECT) || !type)
         return fail(c, SLIM_ERR_CORRUPT, "%s: expected an object with a \"type\"", path);
     slim_hf *hf = c->hf;
     if (!strcmp(type, "Sequence")) {
-        json_t *a = json_object_get(o, "normalizers");
-        if (!json_is_array(a) || depth > 8)
+        const jl_val *a = jl_get(c->doc, o, "normalizers");
+        if (!jl_is(a, JL_ARRAY) || depth > 8)
             return fail(c, SLIM_ERR_CORRUPT, "%s.normalizers: expected an array", path);
-        for (size_t i = 0; i < json_array_size(a); i++) {
+        for (size_t i = 0; i < jl_size(a); i++) {
             char sub[256];
             snprintf(sub, sizeof sub, "%s.normalizers[%zu]", path, i);
-            slim_error err = normalizer(c, json_array_get(a, i), sub, depth + 1);
+            slim_error err = normalizer(c, jl_at(c->doc, a, i), sub, depth + 1);
             if (err != SLIM_OK)
                 return err;
         }
@@ -201,7 +202,7 @@ static slim_error normalizer(ctx *c, json_t *o, const char *path, int depth)
     if (z->kind == HF_NORM_PREPEND || z->kind == HF_NORM_REPLACE) {
         const char *key = z->kind == HF_NORM_PREPEND ? "prepend" : "content";
         size_t n;
-        const char *s = get_str(o, key, &n);
+        const char *s = get_str(c, o, key, &n);
         if (!s)
             return fail(c, SLIM_ERR_CORRUPT, "%s.%s: expected a string", path, key);
         z->str = dupn(s, n);
@@ -222,40 +223,40 @@ static slim_error normalizer(ctx *c, json_t *o, const char *path, int depth)
 
 /* ---- pre-tokenizers ---- */
 
-static slim_error behavior(ctx *c, json_t *o, hf_behavior def, hf_behavior *out,
+static slim_error behavior(ctx *c, const jl_val *o, hf_behavior def, hf_behavior *out,
                            const char *path)
 {
-    json_t *v = json_object_get(o, "behavior");
-    if (!v || json_is_null(v)) {
+    const jl_val *v = jl_get(c->doc, o, "behavior");
+    if (!v || jl_is(v, JL_NULL)) {
         *out = def;
         return SLIM_OK;
     }
     static const char *const names[] = {"Removed", "Isolated", "MergedWithPrevious",
                                         "MergedWithNext", "Contiguous"};
     for (int k = 0; k < 5; k++)
-        if (json_is_string(v) && !strcmp(json_string_value(v), names[k])) {
+        if (jl_is(v, JL_STRING) && !strcmp((v)->u.s, names[k])) {
             *out = (hf_behavior)k;
             return SLIM_OK;
         }
     return fail(c, SLIM_ERR_UNSUPPORTED, "%s.behavior: unknown split behavior", path);
 }
 
-static slim_error pre_tokenizer(ctx *c, json_t *o, const char *path, int depth)
+static slim_error pre_tokenizer(ctx *c, const jl_val *o, const char *path, int depth)
 {
-    if (!o || json_is_null(o))
+    if (!o || jl_is(o, JL_NULL))
         return SLIM_OK;
-    const char *type = get_str(o, "type", NULL);
-    if (!json_is_object(o) || !type)
+    const char *type = get_str(c, o, "type", NULL);
+    if (!jl_is(o, JL_OBJECT) || !type)
         return fail(c, SLIM_ERR_CORRUPT, "%s: expected an object with a \"type\"", path);
     slim_hf *hf = c->hf;
     if (!strcmp(type, "Sequence")) {
-        json_t *a = json_object_get(o, "pretokenizers");
-        if (!json_is_array(a) || depth > 8)
+        const jl_val *a = jl_get(c->doc, o, "pretokenizers");
+        if (!jl_is(a, JL_ARRAY) || depth > 8)
             return fail(c, SLIM_ERR_CORRUPT, "%s.pretokenizers: expected an array", path);
-        for (size_t i = 0; i < json_array_size(a); i++) {
+        for (size_t i = 0; i < jl_size(a); i++) {
             char sub[256];
             snprintf(sub, sizeof sub, "%s.pretokenizers[%zu]", path, i);
-            slim_error err = pre_tokenizer(c, json_array_get(a, i), sub, depth + 1);
+            slim_error err = pre_tokenizer(c, jl_at(c->doc, a, i), sub, depth + 1);
             if (err != SLIM_OK)
                 return err;
         }
@@ -331,22 +332,22 @@ static slim_error pre_tokenizer(ctx *c, json_t *o, const char *path, int depth)
 
 /* ---- decoders ---- */
 
-static slim_error decoder(ctx *c, json_t *o, const char *path, int depth)
+static slim_error decoder(ctx *c, const jl_val *o, const char *path, int depth)
 {
-    if (!o || json_is_null(o))
+    if (!o || jl_is(o, JL_NULL))
         return SLIM_OK;
-    const char *type = get_str(o, "type", NULL);
-    if (!json_is_object(o) || !type)
+    const char *type = get_str(c, o, "type", NULL);
+    if (!jl_is(o, JL_OBJECT) || !type)
         return fail(c, SLIM_ERR_CORRUPT, "%s: expected an object with a \"type\"", path);
     slim_hf *hf = c->hf;
     if (!strcmp(type, "Sequence")) {
-        json_t *a = json_object_get(o, "decoders");
-        if (!json_is_array(a) || depth > 8)
+        const jl_val *a = jl_get(c->doc, o, "decoders");
+        if (!jl_is(a, JL_ARRAY) || depth > 8)
             return fail(c, SLIM_ERR_CORRUPT, "%s.decoders: expected an array", path);
-        for (size_t i = 0; i < json_array_size(a); i++) {
+        for (size_t i = 0; i < jl_size(a); i++) {
             char sub[256];
             snprintf(sub, sizeof sub, "%s.decoders[%zu]", path, i);
-            slim_error err = decoder(c, json_array_get(a, i), sub, depth + 1);
+            slim_error err = decoder(c, jl_at(c->doc, a, i), sub, depth + 1);
             if (err != SLIM_OK)
                 return err;
         }
@@ -373,18 +374,18 @@ static slim_error decoder(ctx *c, json_t *o, const char *path, int depth)
         if (err == SLIM_OK)
             err = prepend_scheme(c, o, &d->prepend, path);
     } else if (d->kind == HF_DEC_STRIP) {
-        json_t *st = json_object_get(o, "start"), *sp = json_object_get(o, "stop");
+        const jl_val *st = jl_get(c->doc, o, "start"), *sp = jl_get(c->doc, o, "stop");
         err = one_char(c, o, "content", &d->ch, path);
-        if (err == SLIM_OK && (!json_is_integer(st) || !json_is_integer(sp) ||
-                               json_integer_value(st) < 0 || json_integer_value(sp) < 0 ||
-                               json_integer_value(st) > 1 << 20 ||
-                               json_integer_value(sp) > 1 << 20))
+        if (err == SLIM_OK && (!jl_is(st, JL_INT) || !jl_is(sp, JL_INT) ||
+                               (st)->u.i < 0 || (sp)->u.i < 0 ||
+                               (st)->u.i > 1 << 20 ||
+                               (sp)->u.i > 1 << 20))
             err = fail(c, SLIM_ERR_CORRUPT, "%s: start and stop must be small integers", path);
-        d->start = (int)json_integer_value(st);
-        d->stop = (int)json_integer_value(sp);
+        d->start = (int)(st)->u.i;
+        d->stop = (int)(sp)->u.i;
     } else if (d->kind == HF_DEC_REPLACE) {
         size_t n;
-        const char *s = get_str(o, "content", &n);
+        const char *s = get_str(c, o, "content", &n);
         if (!s)
             return fail(c, SLIM_ERR_CORRUPT, "%s.content: expected a string", path);
         d->str = dupn(s, n);
@@ -416,32 +417,32 @@ static slim_error tmpl_push(ctx *c, int is_seq, const uint32_t *ids, size_t n)
 }
 
 /* [token, id] of RobertaProcessing / BertProcessing. */
-static slim_error tok_pair(ctx *c, json_t *o, const char *k, uint32_t *id, const char *path)
+static slim_error tok_pair(ctx *c, const jl_val *o, const char *k, uint32_t *id, const char *path)
 {
-    json_t *a = json_object_get(o, k);
-    json_t *v = json_array_get(a, 1);
-    if (!json_is_array(a) || json_array_size(a) != 2 || !json_is_integer(v) ||
-        json_integer_value(v) < 0 || json_integer_value(v) > UINT32_MAX)
+    const jl_val *a = jl_get(c->doc, o, k);
+    const jl_val *v = jl_at(c->doc, a, 1);
+    if (!jl_is(a, JL_ARRAY) || jl_size(a) != 2 || !jl_is(v, JL_INT) ||
+        (v)->u.i < 0 || (v)->u.i > UINT32_MAX)
         return fail(c, SLIM_ERR_CORRUPT, "%s.%s: expected [token, id]", path, k);
-    *id = (uint32_t)json_integer_value(v);
+    *id = (uint32_t)(v)->u.i;
     return SLIM_OK;
 }
 
-static slim_error post_processor(ctx *c, json_t *o, const char *path, int depth)
+static slim_error post_processor(ctx *c, const jl_val *o, const char *path, int depth)
 {
-    if (!o || json_is_null(o))
+    if (!o || jl_is(o, JL_NULL))
         return SLIM_OK;
-    const char *type = get_str(o, "type", NULL);
-    if (!json_is_object(o) || !type)
+    const char *type = get_str(c, o, "type", NULL);
+    if (!jl_is(o, JL_OBJECT) || !type)
         return fail(c, SLIM_ERR_CORRUPT, "%s: expected an object with a \"type\"", path);
     if (!strcmp(type, "Sequence")) {
-        json_t *a = json_object_get(o, "processors");
-        if (!json_is_array(a) || depth > 8)
+        const jl_val *a = jl_get(c->doc, o, "processors");
+        if (!jl_is(a, JL_ARRAY) || depth > 8)
             return fail(c, SLIM_ERR_CORRUPT, "%s.processors: expected an array", path);
-        for (size_t i = 0; i < json_array_size(a); i++) {
+        for (size_t i = 0; i < jl_size(a); i++) {
             char sub[256];
             snprintf(sub, sizeof sub, "%s.processors[%zu]", path, i);
-            slim_error err = post_processor(c, json_array_get(a, i), sub, depth + 1);
+            slim_error err = post_processor(c, jl_at(c->doc, a, i), sub, depth + 1);
             if (err != SLIM_OK)
                 return err;
         }
@@ -467,30 +468,30 @@ static slim_error post_processor(ctx *c, json_t *o, const char *path, int depth)
     if (strcmp(type, "TemplateProcessing"))
         return fail(c, SLIM_ERR_UNSUPPORTED, "%s: post-processor '%s' is not supported", path,
                     type);
-    json_t *single = json_object_get(o, "single"), *specials = json_object_get(o, "special_tokens");
-    if (!json_is_array(single))
+    const jl_val *single = jl_get(c->doc, o, "single"), *specials = jl_get(c->doc, o, "special_tokens");
+    if (!jl_is(single, JL_ARRAY))
         return fail(c, SLIM_ERR_CORRUPT, "%s.single: expected an array", path);
-    for (size_t i = 0; i < json_array_size(single); i++) {
-        json_t *it = json_array_get(single, i);
-        json_t *sp = json_object_get(it, "SpecialToken"), *sq = json_object_get(it, "Sequence");
+    for (size_t i = 0; i < jl_size(single); i++) {
+        const jl_val *it = jl_at(c->doc, single, i);
+        const jl_val *sp = jl_get(c->doc, it, "SpecialToken"), *sq = jl_get(c->doc, it, "Sequence");
         slim_error err;
-        if (json_is_object(sq)) {
+        if (jl_is(sq, JL_OBJECT)) {
             err = tmpl_push(c, 1, NULL, 0);
-        } else if (json_is_object(sp) && json_is_string(json_object_get(sp, "id"))) {
-            json_t *st = json_object_get(specials, json_string_value(json_object_get(sp, "id")));
-            json_t *ids = json_object_get(st, "ids");
-            size_t n = json_array_size(ids);
-            if (!json_is_array(ids) || n > 1024)
+        } else if (jl_is(sp, JL_OBJECT) && jl_is(jl_get(c->doc, sp, "id"), JL_STRING)) {
+            const jl_val *st = jl_get(c->doc, specials, (jl_get(c->doc, sp, "id"))->u.s);
+            const jl_val *ids = jl_get(c->doc, st, "ids");
+            size_t n = jl_size(ids);
+            if (!jl_is(ids, JL_ARRAY) || n > 1024)
                 return fail(c, SLIM_ERR_CORRUPT, "%s.single[%zu]: special token '%s' not in "
                             "special_tokens", path, i,
-                            json_string_value(json_object_get(sp, "id")));
+                            (jl_get(c->doc, sp, "id"))->u.s);
             uint32_t buf[1024];
             for (size_t k = 0; k < n; k++) {
-                json_t *v = json_array_get(ids, k);
-                if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-                    json_integer_value(v) > UINT32_MAX)
+                const jl_val *v = jl_at(c->doc, ids, k);
+                if (!jl_is(v, JL_INT) || (v)->u.i < 0 ||
+                    (v)->u.i > UINT32_MAX)
                     return fail(c, SLIM_ERR_CORRUPT, "%s.special_tokens: bad id", path);
-                buf[k] = (uint32_t)json_integer_value(v);
+                buf[k] = (uint32_t)(v)->u.i;
             }
             err = tmpl_push(c, 0, buf, n);
         } else {
@@ -505,29 +506,29 @@ static slim_error post_processor(ctx *c, json_t *o, const char *path, int depth)
 
 /* ---- model ---- */
 
-static slim_error opt_str(ctx *c, json_t *m, const char *k, char **out, size_t *len)
+static slim_error opt_str(ctx *c, const jl_val *m, const char *k, char **out, size_t *len)
 {
-    json_t *v = json_object_get(m, k);
-    if (!v || json_is_null(v))
+    const jl_val *v = jl_get(c->doc, m, k);
+    if (!v || jl_is(v, JL_NULL))
         return SLIM_OK;
-    if (!json_is_string(v))
+    if (!jl_is(v, JL_STRING))
         return fail(c, SLIM_ERR_CORRUPT, "model.%s: expected a string or null", k);
-    *len = json_string_length(v);
-    *out = dupn(json_string_value(v), *len);
+    *len = (v)->n;
+    *out = dupn((v)->u.s, *len);
     return *out ? SLIM_OK : fail(c, SLIM_ERR_NOMEM, "out of memory");
 }
 
-static slim_error model(ctx *c, json_t *m)
+static slim_error model(ctx *c, const jl_val *m)
 {
     hf_bpe *b = &c->hf->bpe;
-    if (!json_is_object(m))
+    if (!jl_is(m, JL_OBJECT))
         return fail(c, SLIM_ERR_CORRUPT, "model: expected an object");
-    const char *type = get_str(m, "type", NULL);
+    const char *type = get_str(c, m, "type", NULL);
     if (type && strcmp(type, "BPE"))
         return fail(c, SLIM_ERR_UNSUPPORTED, "model: model type '%s' is not supported (BPE "
                     "only)", type);
-    json_t *drop = json_object_get(m, "dropout");
-    if (drop && !json_is_null(drop) && !(json_is_number(drop) && json_number_value(drop) == 0))
+    const jl_val *drop = jl_get(c->doc, m, "dropout");
+    if (drop && !jl_is(drop, JL_NULL) && !(jl_is_number(drop) && jl_number(drop) == 0))
         return fail(c, SLIM_ERR_UNSUPPORTED, "model.dropout: BPE dropout is not supported "
                     "(random output)");
     slim_error err;
@@ -541,10 +542,10 @@ static slim_error model(ctx *c, json_t *m)
         (err = opt_str(c, m, "end_of_word_suffix", &b->suffix, &b->suffix_len)))
         return err;
 
-    json_t *vocab = json_object_get(m, "vocab");
-    if (!json_is_object(vocab))
+    const jl_val *vocab = jl_get(c->doc, m, "vocab");
+    if (!jl_is(vocab, JL_OBJECT))
         return fail(c, SLIM_ERR_CORRUPT, "model.vocab: expected an object");
-    size_t n = json_object_size(vocab);
+    size_t n = jl_size(vocab);
     const char **toks = malloc((n ? n : 1) * sizeof *toks);
     size_t *lens = malloc((n ? n : 1) * sizeof *lens);
     uint32_t *ids = malloc((n ? n : 1) * sizeof *ids);
@@ -554,21 +555,21 @@ static slim_error model(ctx *c, json_t *m)
         free(ids);
         return fail(c, SLIM_ERR_NOMEM, "model.vocab: out of memory");
     }
-    const char *key;
-    size_t klen, i = 0;
-    json_t *val;
+    size_t i = 0;
     err = SLIM_OK;
-    json_object_keylen_foreach(vocab, key, klen, val)
-    {
-        if (!json_is_integer(val) || json_integer_value(val) < 0 ||
-            json_integer_value(val) >= (1 << 26)) {
+    for (size_t k = 0; k < n; k++) {
+        const jl_val *val = &c->doc->v[vocab->kids + k];
+        const char *key = val->key;
+        size_t klen = val->key_len;
+        if (!jl_is(val, JL_INT) || (val)->u.i < 0 ||
+            (val)->u.i >= (1 << 26)) {
             err = fail(c, SLIM_ERR_CORRUPT, "model.vocab[\"%.40s\"]: expected an id in "
                        "0..2^26", key);
             break;
         }
         toks[i] = key;
         lens[i] = klen;
-        ids[i++] = (uint32_t)json_integer_value(val);
+        ids[i++] = (uint32_t)(val)->u.i;
     }
     if (err == SLIM_OK) {
         err = hf_bpe_build_vocab(b, toks, lens, ids, i);
@@ -589,26 +590,20 @@ static slim_error model(ctx *c, json_t *m)
                         b->unk);
     }
 
-    json_t *merges = json_object_get(m, "merges");
-    if (!merges || json_is_null(merges))
-        merges = json_array();
-    else
-        json_incref(merges);
-    if (!json_is_array(merges)) {
-        json_decref(merges);
+    const jl_val *merges = jl_get(c->doc, m, "merges");
+    if (merges && !jl_is(merges, JL_NULL) && !jl_is(merges, JL_ARRAY))
         return fail(c, SLIM_ERR_CORRUPT, "model.merges: expected an array");
-    }
-    size_t nm = json_array_size(merges);
+    size_t nm = jl_size(merges);
     err = hf_bpe_reserve_merges(b, nm);
     char *scratch = NULL;
     size_t scap = 0;
     for (size_t k = 0; err == SLIM_OK && k < nm; k++) {
-        json_t *e = json_array_get(merges, k);
+        const jl_val *e = jl_at(c->doc, merges, k);
         const char *a, *bb;
         size_t na, nb;
-        if (json_is_string(e)) {
-            const char *s = json_string_value(e);
-            size_t sl = json_string_length(e);
+        if (jl_is(e, JL_STRING)) {
+            const char *s = (e)->u.s;
+            size_t sl = (e)->n;
             const char *sp = memchr(s, ' ', sl);
             if (!sp) {
                 err = fail(c, SLIM_ERR_CORRUPT, "model.merges[%zu]: expected \"a b\"", k);
@@ -618,12 +613,12 @@ static slim_error model(ctx *c, json_t *m)
             na = (size_t)(sp - s);
             bb = sp + 1;
             nb = sl - na - 1;
-        } else if (json_is_array(e) && json_array_size(e) == 2 &&
-                   json_is_string(json_array_get(e, 0)) && json_is_string(json_array_get(e, 1))) {
-            a = json_string_value(json_array_get(e, 0));
-            na = json_string_length(json_array_get(e, 0));
-            bb = json_string_value(json_array_get(e, 1));
-            nb = json_string_length(json_array_get(e, 1));
+        } else if (jl_is(e, JL_ARRAY) && jl_size(e) == 2 &&
+                   jl_is(jl_at(c->doc, e, 0), JL_STRING) && jl_is(jl_at(c->doc, e, 1), JL_STRING)) {
+            a = (jl_at(c->doc, e, 0))->u.s;
+            na = (jl_at(c->doc, e, 0))->n;
+            bb = (jl_at(c->doc, e, 1))->u.s;
+            nb = (jl_at(c->doc, e, 1))->n;
         } else {
             err = fail(c, SLIM_ERR_CORRUPT, "model.merges[%zu]: expected \"a b\" or [a, b]", k);
             break;
@@ -637,36 +632,35 @@ static slim_error model(ctx *c, json_t *m)
             err = fail(c, err, "model.merges: %s", slim_strerror(err));
     }
     free(scratch);
-    json_decref(merges);
     return err;
 }
 
 /* ---- added tokens ---- */
 
-static slim_error added_tokens(ctx *c, json_t *a)
+static slim_error added_tokens(ctx *c, const jl_val *a)
 {
     slim_hf *hf = c->hf;
-    if (!a || json_is_null(a))
+    if (!a || jl_is(a, JL_NULL))
         return SLIM_OK;
-    if (!json_is_array(a))
+    if (!jl_is(a, JL_ARRAY))
         return fail(c, SLIM_ERR_CORRUPT, "added_tokens: expected an array");
-    size_t n = json_array_size(a);
+    size_t n = jl_size(a);
     hf->added = calloc(n ? n : 1, sizeof *hf->added);
     if (!hf->added)
         return fail(c, SLIM_ERR_NOMEM, "added_tokens: out of memory");
     for (size_t i = 0; i < n; i++) {
-        json_t *t = json_array_get(a, i);
-        json_t *id = json_object_get(t, "id");
+        const jl_val *t = jl_at(c->doc, a, i);
+        const jl_val *id = jl_get(c->doc, t, "id");
         size_t len;
-        const char *content = get_str(t, "content", &len);
+        const char *content = get_str(c, t, "content", &len);
         char path[64];
         snprintf(path, sizeof path, "added_tokens[%zu]", i);
-        if (!json_is_object(t) || !content || !len || !json_is_integer(id) ||
-            json_integer_value(id) < 0 || json_integer_value(id) >= (1 << 26))
+        if (!jl_is(t, JL_OBJECT) || !content || !len || !jl_is(id, JL_INT) ||
+            (id)->u.i < 0 || (id)->u.i >= (1 << 26))
             return fail(c, SLIM_ERR_CORRUPT, "%s: expected {id, content, ...} with a non-empty "
                         "content and an id in 0..2^26", path);
         hf_added *x = &hf->added[hf->n_added++];
-        x->id = (uint32_t)json_integer_value(id);
+        x->id = (uint32_t)(id)->u.i;
         x->content = dupn(content, len);
         x->len = len;
         if (!x->content)
@@ -733,36 +727,39 @@ static slim_error build_added(ctx *c)
 
 static slim_error parse_json(ctx *c, const char *text, size_t size, slim_tok_where *where)
 {
-    json_error_t je;
-    json_t *root = json_loadb(text, size, JSON_ALLOW_NUL, &je);
-    if (!root) {
+    jl_error je;
+    jl_doc doc;
+    if (jl_parse(&doc, text, size, &je)) {
         if (where) {
-            where->offset = (size_t)je.position;
-            where->line = je.line > 0 ? (size_t)je.line : 0;
+            where->offset = je.offset;
+            where->line = je.line;
         }
-        return fail(c, SLIM_ERR_CORRUPT, "malformed JSON at byte %d (line %d, column %d): %s",
-                    je.position, je.line, je.column, je.text);
+        return fail(c, SLIM_ERR_CORRUPT, "malformed JSON at byte %zu (line %zu, column %zu): %s",
+                    je.offset, je.line, je.column, je.text);
     }
+    c->doc = &doc;
+    const jl_val *root = jl_root(&doc);
     slim_error err = SLIM_OK;
-    if (!json_is_object(root))
+    if (!jl_is(root, JL_OBJECT))
         err = fail(c, SLIM_ERR_CORRUPT, "top level: expected an object");
-    if (err == SLIM_OK && !json_object_get(root, "model"))
+    if (err == SLIM_OK && !jl_get(c->doc, root, "model"))
         err = fail(c, SLIM_ERR_CORRUPT, "model: missing (not a tokenizer.json?)");
     if (err == SLIM_OK)
-        err = model(c, json_object_get(root, "model"));
+        err = model(c, jl_get(c->doc, root, "model"));
     if (err == SLIM_OK)
-        err = normalizer(c, json_object_get(root, "normalizer"), "normalizer", 0);
+        err = normalizer(c, jl_get(c->doc, root, "normalizer"), "normalizer", 0);
     if (err == SLIM_OK)
-        err = pre_tokenizer(c, json_object_get(root, "pre_tokenizer"), "pre_tokenizer", 0);
+        err = pre_tokenizer(c, jl_get(c->doc, root, "pre_tokenizer"), "pre_tokenizer", 0);
     if (err == SLIM_OK)
-        err = post_processor(c, json_object_get(root, "post_processor"), "post_processor", 0);
+        err = post_processor(c, jl_get(c->doc, root, "post_processor"), "post_processor", 0);
     if (err == SLIM_OK)
-        err = decoder(c, json_object_get(root, "decoder"), "decoder", 0);
+        err = decoder(c, jl_get(c->doc, root, "decoder"), "decoder", 0);
     if (err == SLIM_OK)
-        err = added_tokens(c, json_object_get(root, "added_tokens"));
+        err = added_tokens(c, jl_get(c->doc, root, "added_tokens"));
     if (err == SLIM_OK)
         err = build_added(c);
-    json_decref(root);
+    jl_free(&doc);
+    c->doc = NULL;
     return err;
 }
 
