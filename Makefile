@@ -140,6 +140,7 @@ test-unit: $(TEST_BIN) $(KCHECK_BIN) $(BINDIR)/slim-quant $(BINDIR)/slim-pack
 	$(Q)$(TEST_BIN) -j$(JOBS)
 	$(Q)bash tests/cli_quant.sh $(BINDIR)/slim-quant
 	$(Q)bash tests/cli_pack.sh $(BINDIR)/slim-pack
+	$(Q)bash tests/cli_archive.sh $(BINDIR)/slim-pack
 
 ## check-neon: cross-build the core for AArch64 and check the NEON kernels under qemu
 check-neon:
