@@ -110,6 +110,8 @@ typedef struct hf_trie_node {
 typedef struct hf_trie {
     hf_trie_node *nodes; /* nodes[0] is the root */
     uint32_t n, cap;
+    uint32_t first[256]; /* the root's child for each byte (0 = none): the
+                          * root has many children and is visited per byte */
 } hf_trie;
 
 /* Post-processor piece: a special token's ids or the sequence. */

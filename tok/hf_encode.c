@@ -36,6 +36,8 @@ slim_error hf_trie_add(hf_trie *t, const char *s, size_t n, int32_t added)
             k = t->n++;
             t->nodes[k] = (hf_trie_node){0, t->nodes[cur].child, -1, c};
             t->nodes[cur].child = k;
+            if (cur == 0)
+                t->first[c] = k;
         }
         cur = k;
     }
@@ -50,8 +52,14 @@ slim_error hf_trie_add(hf_trie *t, const char *s, size_t n, int32_t added)
 static int32_t trie_longest(const hf_trie *t, const char *s, size_t n, size_t i, size_t *len)
 {
     int32_t best = -1;
-    uint32_t cur = 0;
-    for (size_t j = i; j < n; j++) {
+    uint32_t cur = t->first[(uint8_t)s[i]];
+    if (!cur)
+        return -1;
+    if (t->nodes[cur].added >= 0) {
+        best = t->nodes[cur].added;
+        *len = 1;
+    }
+    for (size_t j = i + 1; j < n; j++) {
         uint32_t k = t->nodes[cur].child;
         uint8_t c = (uint8_t)s[j];
         while (k && t->nodes[k].byte != c)

@@ -268,13 +268,17 @@ static ent heap_pop(ent *h, size_t *n)
     return top;
 }
 
-static int add_sym(sym **v, size_t *n, size_t *cap, uint32_t id, uint32_t len)
+/* Symbols start in a caller's stack array (*v == stack) and move to the
+ * heap only for long pieces. */
+static int add_sym(sym **v, size_t *n, size_t *cap, uint32_t id, uint32_t len, sym *stack)
 {
     if (*n == *cap) {
-        size_t c = *cap ? 2 * *cap : 64;
-        sym *p = realloc(*v, c * sizeof *p);
+        size_t c = 2 * *cap;
+        sym *p = *v == stack ? malloc(c * sizeof *p) : realloc(*v, c * sizeof *p);
         if (!p)
             return 0;
+        if (*v == stack)
+            memcpy(p, stack, *n * sizeof *p);
         *v = p;
         *cap = c;
     }
@@ -292,8 +296,8 @@ slim_error hf_bpe_encode(const hf_bpe *m, const char *s, size_t n, hf_ids *out)
         if (id != UINT32_MAX)
             return hf_ids_push(out, id) ? SLIM_OK : SLIM_ERR_NOMEM;
     }
-    sym *v = NULL;
-    size_t nv = 0, cap = 0;
+    sym stack[64], *v = stack;
+    size_t nv = 0, cap = 64;
     slim_error err = SLIM_ERR_NOMEM;
     char small[64], *key = small;
     size_t key_cap = sizeof small;
@@ -326,10 +330,10 @@ slim_error hf_bpe_encode(const hf_bpe *m, const char *s, size_t n, hf_ids *out)
         uint32_t id = hf_bpe_lookup(m, key, kl);
         uint32_t blen = (uint32_t)(e - i);
         if (id != UINT32_MAX) {
-            if (have_unk && !add_sym(&v, &nv, &cap, m->unk_id, unk_len))
+            if (have_unk && !add_sym(&v, &nv, &cap, m->unk_id, unk_len, stack))
                 goto done;
             have_unk = 0;
-            if (!add_sym(&v, &nv, &cap, id, blen))
+            if (!add_sym(&v, &nv, &cap, id, blen, stack))
                 goto done;
         } else {
             int fell_back = 0;
@@ -341,7 +345,7 @@ slim_error hf_bpe_encode(const hf_bpe *m, const char *s, size_t n, hf_ids *out)
                     all &= m->byte_ids[(uint8_t)key[k]] != UINT32_MAX;
                 if (all) {
                     for (size_t k = 0; k < kl; k++)
-                        if (!add_sym(&v, &nv, &cap, m->byte_ids[(uint8_t)key[k]], 1))
+                        if (!add_sym(&v, &nv, &cap, m->byte_ids[(uint8_t)key[k]], 1, stack))
                             goto done;
                     fell_back = 1;
                 }
@@ -350,7 +354,7 @@ slim_error hf_bpe_encode(const hf_bpe *m, const char *s, size_t n, hf_ids *out)
                 if (have_unk && m->fuse_unk) {
                     unk_len += blen;
                 } else {
-                    if (have_unk && !add_sym(&v, &nv, &cap, m->unk_id, unk_len))
+                    if (have_unk && !add_sym(&v, &nv, &cap, m->unk_id, unk_len, stack))
                         goto done;
                     have_unk = 1;
                     unk_len = blen;
@@ -359,13 +363,13 @@ slim_error hf_bpe_encode(const hf_bpe *m, const char *s, size_t n, hf_ids *out)
         }
         i = e;
     }
-    if (have_unk && !add_sym(&v, &nv, &cap, m->unk_id, unk_len))
+    if (have_unk && !add_sym(&v, &nv, &cap, m->unk_id, unk_len, stack))
         goto done;
     if (nv) {
         v[nv - 1].next = -1;
-        ent *heap = malloc((nv * 2 + 2) * sizeof *heap);
+        ent hstack[130], *heap = hstack;
         size_t hn = 0, hcap = nv * 2 + 2;
-        if (!heap)
+        if (hcap > 130 && !(heap = malloc(hcap * sizeof *heap)))
             goto done;
         for (size_t i = 0; i + 1 < nv; i++) {
             uint32_t r, nid;
@@ -389,11 +393,15 @@ slim_error hf_bpe_encode(const hf_bpe *m, const char *s, size_t n, hf_ids *out)
                 v[right.next].prev = (int32_t)t.pos;
             /* Each merge pushes at most two entries. */
             if (hn + 2 > hcap) {
-                ent *h2 = realloc(heap, (hcap * 2) * sizeof *h2);
+                ent *h2 = heap == hstack ? malloc(hcap * 2 * sizeof *h2)
+                                         : realloc(heap, hcap * 2 * sizeof *h2);
                 if (!h2) {
-                    free(heap);
+                    if (heap != hstack)
+                        free(heap);
                     goto done;
                 }
+                if (heap == hstack)
+                    memcpy(h2, hstack, hn * sizeof *h2);
                 heap = h2;
                 hcap *= 2;
             }
@@ -402,7 +410,8 @@ slim_error hf_bpe_encode(const hf_bpe *m, const char *s, size_t n, hf_ids *out)
             if (cur->next >= 0 && pair_get(m, cur->id, v[cur->next].id, &r, &nid))
                 heap_push(heap, &hn, (ent){r, t.pos, nid});
         }
-        free(heap);
+        if (heap != hstack)
+            free(heap);
         for (size_t i = 0; i < nv; i++)
             if (v[i].len && !hf_ids_push(out, v[i].id))
                 goto done;
@@ -411,6 +420,7 @@ slim_error hf_bpe_encode(const hf_bpe *m, const char *s, size_t n, hf_ids *out)
 done:
     if (key != small)
         free(key);
-    free(v);
+    if (v != stack)
+        free(v);
     return err;
 }

@@ -92,15 +92,24 @@ static int is_word(uint32_t c)
 
 /* GPT-2's bytes_to_unicode: printable Latin-1 bytes map to themselves, the
  * other 68 to U+0100.. in byte order. */
+static int byte_printable(uint32_t b)
+{
+    return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE;
+}
+
 uint32_t hf_byte_char(uint8_t b)
 {
-    if ((b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || b >= 0xAE)
-        return b;
-    uint32_t k = 0;
-    for (uint32_t x = 0; x < b; x++)
-        if (!((x >= 0x21 && x <= 0x7E) || (x >= 0xA1 && x <= 0xAC) || x >= 0xAE))
-            k++;
-    return 0x100 + k;
+    static uint16_t map[256];
+    static int ready;
+    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+        uint16_t t[256];
+        uint32_t k = 0;
+        for (uint32_t x = 0; x < 256; x++)
+            t[x] = (uint16_t)(byte_printable(x) ? x : 0x100 + k++);
+        memcpy(map, t, sizeof t);
+        __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
+    }
+    return map[b];
 }
 
 int hf_char_byte(uint32_t cp)
