@@ -575,6 +575,8 @@ static slim_error model(ctx *c, const jl_val *m)
         err = hf_bpe_build_vocab(b, toks, lens, ids, i);
         if (err == SLIM_ERR_DUPLICATE)
             err = fail(c, err, "model.vocab: two tokens have the same id");
+        else if (err == SLIM_ERR_TOO_LARGE)
+            err = fail(c, err, "model.vocab: ids far beyond the number of tokens (sparse ids)");
         else if (err != SLIM_OK)
             err = fail(c, err, "model.vocab: %s", slim_strerror(err));
     }
@@ -685,6 +687,8 @@ static slim_error build_added(ctx *c)
     for (size_t k = 0; k < hf->n_added; k++)
         if (hf->added[k].id + 1 > size)
             size = hf->added[k].id + 1;
+    if (size > hf->bpe.n_ids + hf->n_added + HF_MAX_ID_GAP)
+        return fail(c, SLIM_ERR_TOO_LARGE, "added_tokens: ids far beyond the vocabulary size");
     hf->vocab_size = size;
     hf->added_of_id = malloc((size ? size : 1) * sizeof *hf->added_of_id);
     if (!hf->added_of_id)

@@ -286,6 +286,10 @@ Test(tok_hf, broken_files_name_what_and_where)
                  "\"behavior\":\"Isolated\"},\"model\":{\"vocab\":{}}}",
                  SLIM_ERR_CORRUPT, "pre_tokenizer.pattern: invalid regex");
     expect_error("[1,2]", SLIM_ERR_CORRUPT, "top level");
+    expect_error("{\"model\":{\"vocab\":{\"a\":5000000},\"merges\":[]}}", SLIM_ERR_TOO_LARGE,
+                 "sparse");
+    expect_error("{\"model\":{\"vocab\":{\"a\":0}}} x", SLIM_ERR_CORRUPT, "after the JSON");
+    expect_error("{\"model\":{\"vocab\":{\"\\ud800\":0}}}", SLIM_ERR_CORRUPT, "surrogate");
     expect_error("{\"added_tokens\":[{\"id\":-1,\"content\":\"x\"}],\"model\":{\"vocab\":{}}}",
                  SLIM_ERR_CORRUPT, "added_tokens[0]");
 }

@@ -22,6 +22,9 @@
 #include "slim.h"
 #include "tok/pretok.h"
 
+/* The largest id may exceed the number of tokens by at most this much. */
+#define HF_MAX_ID_GAP (1u << 20)
+
 /* A growable byte string. */
 typedef struct hf_buf {
     char *p;

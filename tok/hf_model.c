@@ -101,7 +101,9 @@ slim_error hf_bpe_build_vocab(hf_bpe *m, const char **toks, const size_t *lens,
             max = ids[i] + 1;
         total += lens[i];
     }
-    if (total >= UINT32_MAX)
+    /* Ids are dense in real files; a few sparse ones are fine, but a tiny
+     * hostile file must not make us allocate gigabytes. */
+    if (total >= UINT32_MAX || max > n + HF_MAX_ID_GAP)
         return SLIM_ERR_TOO_LARGE;
     m->n_ids = max;
     m->off = calloc((size_t)max + 1, sizeof *m->off);
