@@ -84,13 +84,15 @@ $(BUILD)/%.o: %.S
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 $(BUILD)/tok/vocab_data.o: $(wildcard data/vocab/*.zst)
 
+# Archives are built aside and renamed into place, so a link running at the
+# same time (another make in the same tree) never sees a half-written one.
 $(LIB_STATIC): $(FULL_OBJS)
 	@$(if $(Q),echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@.tmp && ar rcs $@.tmp $^ && mv -f $@.tmp $@
 
 $(LIB_CORE): $(CORE_OBJS)
 	@$(if $(Q),echo "  AR      $@")
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@.tmp && ar rcs $@.tmp $^ && mv -f $@.tmp $@
 
 $(LIB_SHARED): $(FULL_OBJS)
 	@$(if $(Q),echo "  LD      $@")
