@@ -1,6 +1,9 @@
 /*
- * The importance-weighted q4_0 / q5_0 quantizer written once for every
- * vector path. ggml runs make_qx_quants(32, nmax, x, L, 1, w) per block,
+ * The importance-weighted legacy quantizers written once for every vector
+ * path: q4_0 / q5_0 here, q4_1 / q5_1 through the qkx lane search of
+ * simd/qkx_lanes.h (see ll_quantize_asym_imatrix at the end).
+ *
+ * q4_0 / q5_0: ggml runs make_qx_quants(32, nmax, x, L, 1, w) per block,
  * with w = qw * sqrt(sigma2 + x^2); here each lane runs that search for one
  * block, with exactly the float operations of slim_make_qx_quants in the
  * same order (sums over the block's 32 values in index order), so the
@@ -12,7 +15,9 @@
  * 19 trial scales of 32 values); the last group is padded with zero
  * blocks, which take the all-zero branch and are not written out.
  *
- * The including file defines:
+ * The including file first includes the qkx primitives of its instruction
+ * set (simd/x86/qkx_avx2.h, simd/x86/qkx_avx512.h or simd/arm/qkx_neon.h),
+ * then defines:
  *   LL_TARGET          attribute for every function (target ISA)
  *   LL_N               lanes per vector
  *   ll_vf, ll_vm       float and mask vectors
@@ -25,6 +30,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "simd/blocks.h"
 #include "simd/kernels.h"
@@ -130,4 +136,69 @@ LL_FN void ll_quantize_sym_imatrix(const float *restrict x, uint8_t *restrict y,
                                   b + offsetof(block_q5_0, qh));
         }
     }
+}
+
+/*
+ * q4_1 / q5_1 with importance weights: ggml runs
+ * make_qkx3_quants(32, nmax, x, w, L, &min, aux, -0.9, 0.05, 36, false) per
+ * block with w = qw * sqrt(sigma2 + x^2); ka_search is that search with one
+ * block per lane (the K-quants use it with one sub-block per lane).
+ * Quantizes kk * KA_W blocks at x (weights qw) and writes the first nblk.
+ */
+LL_FN void ll_asym_group(const int kk, const float *x, const float *qw, float sigma2, int bits,
+                         uint8_t *y, int nblk)
+{
+    const int nmax = bits == 4 ? 15 : 31;
+    const size_t bsize = bits == 4 ? sizeof(block_q4_1) : sizeof(block_q5_1);
+    ka_vf xt[LL_QK][KA_K], wt[LL_QK][KA_K], lb[KA_K][32], sc[KA_K], mn[KA_K];
+    const ka_vf s2 = ka_splat(sigma2);
+    for (int k = 0; k < kk; ++k) {
+        ka_transpose(xt, k, x + k * KA_W * LL_QK, LL_QK);
+        ka_transpose(wt, k, qw + k * KA_W * LL_QK, LL_QK);   /* qw, then weights */
+        for (int i = 0; i < LL_QK; ++i)
+            wt[i][k] = wt[i][k] * KA_SQRT(s2 + xt[i][k] * xt[i][k]);
+    }
+    ka_search(kk, LL_QK, nmax, xt, wt, -0.9f, 0.05f, 36, false, true, lb, sc, mn);
+    for (int b = 0; b < nblk; ++b) {
+        const int k = b / KA_W, j = b % KA_W;
+        uint8_t L[LL_QK], *yb = y + (size_t)b * bsize;
+        for (int i = 0; i < LL_QK; ++i)
+            L[i] = (uint8_t)lb[k][i][j];
+        /* the min is the negated "the_min" of the search */
+        if (bits == 4) {
+            slim_legacy_put_half(yb + offsetof(block_q4_1, d), sc[k][j]);
+            slim_legacy_put_half(yb + offsetof(block_q4_1, m), -mn[k][j]);
+            slim_legacy_pack4(L, yb + offsetof(block_q4_1, qs));
+        } else {
+            slim_legacy_put_half(yb + offsetof(block_q5_1, d), sc[k][j]);
+            slim_legacy_put_half(yb + offsetof(block_q5_1, m), -mn[k][j]);
+            slim_legacy_pack5(L, yb + offsetof(block_q5_1, qs), yb + offsetof(block_q5_1, qh));
+        }
+    }
+}
+
+/* The weighted quantizer of a q4_1 (bits 4) or q5_1 (bits 5) row. */
+LL_FN void ll_quantize_asym_imatrix(const float *restrict x, uint8_t *restrict y, int64_t n,
+                                    const float *restrict qw, int bits)
+{
+    const size_t bsize = bits == 4 ? sizeof(block_q4_1) : sizeof(block_q5_1);
+    const float sigma2 = slim_legacy_row_sigma2(x, n);
+    const int64_t nb = n / LL_QK;
+    const int G = KA_K * KA_W;
+    int64_t ib = 0;
+    for (; ib + G <= nb; ib += G)
+        ll_asym_group(KA_K, x + ib * LL_QK, qw + ib * LL_QK, sigma2, bits, y + ib * bsize, G);
+    for (; ib + KA_W <= nb; ib += KA_W)
+        ll_asym_group(1, x + ib * LL_QK, qw + ib * LL_QK, sigma2, bits, y + ib * bsize, KA_W);
+    if (ib == nb)
+        return;
+    /* The last blocks do not fill a vector: run them on a zero-padded copy
+     * (lanes are independent; the padding lanes are not written out). */
+    const int rest = (int)(nb - ib);
+    float xp[KA_W * LL_QK], wp[KA_W * LL_QK];
+    memset(xp, 0, sizeof xp);
+    memset(wp, 0, sizeof wp);
+    memcpy(xp, x + ib * LL_QK, (size_t)rest * LL_QK * sizeof(float));
+    memcpy(wp, qw + ib * LL_QK, (size_t)rest * LL_QK * sizeof(float));
+    ll_asym_group(1, xp, wp, sigma2, bits, y + ib * bsize, rest);
 }

@@ -11,8 +11,8 @@
  * such a block gets id = NaN: every value then converts to 0, which gives
  * the same bytes.
  *
- * With importance weights, q4_0 and q5_0 run one block per lane through
- * simd/legacy_lanes.h; q4_1 and q5_1 run the reference per row.
+ * With importance weights, every type but q8_0 runs one block per lane
+ * through simd/legacy_lanes.h.
  */
 #include "simd/kernels.h"
 #include "simd/blocks.h"
@@ -25,7 +25,8 @@
 
 #define QK QK_LEGACY
 
-/* Primitives of simd/legacy_lanes.h. */
+/* Primitives of simd/legacy_lanes.h (after those of simd/qkx_lanes.h). */
+#include "simd/arm/qkx_neon.h"
 #define LL_TARGET
 #define LL_N 4
 typedef float32x4_t ll_vf;
@@ -202,7 +203,7 @@ void slim_quantize_row_q4_1_neon(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q4_1_ref(x, vy, n, qw);
+        ll_quantize_asym_imatrix(x, vy, n, qw, 4);
         return;
     }
     uint8_t *y = vy;
@@ -219,7 +220,7 @@ void slim_quantize_row_q5_1_neon(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q5_1_ref(x, vy, n, qw);
+        ll_quantize_asym_imatrix(x, vy, n, qw, 5);
         return;
     }
     uint8_t *y = vy;

@@ -11,8 +11,8 @@
  * of each level matches slim_legacy_cvtt_i8 (INT32_MIN for the non-finite
  * values of a subnormal block gives 0).
  *
- * With importance weights, q4_0 and q5_0 run one block per lane through
- * simd/legacy_lanes.h; q4_1 and q5_1 run the reference per row.
+ * With importance weights, every type but q8_0 runs one block per lane
+ * through simd/legacy_lanes.h.
  */
 #include "simd/kernels.h"
 #include "simd/cpu_internal.h"
@@ -25,7 +25,8 @@
 
 #define QK QK_LEGACY
 
-/* Primitives of simd/legacy_lanes.h. */
+/* Primitives of simd/legacy_lanes.h (after those of simd/qkx_lanes.h). */
+#include "simd/x86/qkx_avx2.h"
 #define LL_TARGET SLIM_TARGET_AVX2
 #define LL_N 8
 typedef __m256 ll_vf;
@@ -199,7 +200,7 @@ void slim_quantize_row_q4_1_avx2(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q4_1_ref(x, vy, n, qw);
+        ll_quantize_asym_imatrix(x, vy, n, qw, 4);
         return;
     }
     uint8_t *y = vy;
@@ -217,7 +218,7 @@ void slim_quantize_row_q5_1_avx2(const float *restrict x, void *restrict vy, int
                                  const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q5_1_ref(x, vy, n, qw);
+        ll_quantize_asym_imatrix(x, vy, n, qw, 5);
         return;
     }
     uint8_t *y = vy;

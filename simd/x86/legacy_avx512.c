@@ -2,8 +2,8 @@
  * AVX-512 kernels for the legacy block types; the same scheme as
  * legacy_avx2.c (read its header comment), one block in two registers.
  * vpmovdb keeps the low byte of each level, exactly what the reference's
- * casts keep. With importance weights, q4_0 and q5_0 run one block per
- * lane through simd/legacy_lanes.h; q4_1 and q5_1 run the reference.
+ * casts keep. With importance weights, every type but q8_0 runs one block
+ * per lane through simd/legacy_lanes.h.
  */
 #include "simd/kernels.h"
 #include "simd/cpu_internal.h"
@@ -16,7 +16,8 @@
 
 #define QK QK_LEGACY
 
-/* Primitives of simd/legacy_lanes.h. */
+/* Primitives of simd/legacy_lanes.h (after those of simd/qkx_lanes.h). */
+#include "simd/x86/qkx_avx512.h"
 #define LL_TARGET SLIM_TARGET_AVX512
 #define LL_N 16
 typedef __m512 ll_vf;
@@ -153,7 +154,7 @@ void slim_quantize_row_q4_1_avx512(const float *restrict x, void *restrict vy, i
                                    const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q4_1_ref(x, vy, n, qw);
+        ll_quantize_asym_imatrix(x, vy, n, qw, 4);
         return;
     }
     uint8_t *y = vy;
@@ -171,7 +172,7 @@ void slim_quantize_row_q5_1_avx512(const float *restrict x, void *restrict vy, i
                                    const float *restrict qw)
 {
     if (qw) {
-        slim_quantize_row_q5_1_ref(x, vy, n, qw);
+        ll_quantize_asym_imatrix(x, vy, n, qw, 5);
         return;
     }
     uint8_t *y = vy;
