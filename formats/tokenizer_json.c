@@ -831,6 +831,9 @@ slim_error slim_hf_parse(const void *data, size_t size, slim_hf **out, char *msg
         data = plain;
         size = ob.pos;
     }
+    /* Build the byte-map tables now, not in concurrent encodes. */
+    (void)hf_byte_char(0);
+    (void)hf_char_byte(0);
     c.hf = calloc(1, sizeof *c.hf);
     slim_error err = c.hf ? parse_json(&c, data, size, where)
                           : fail(&c, SLIM_ERR_NOMEM, "out of memory");

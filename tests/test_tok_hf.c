@@ -98,12 +98,12 @@ static void check_hf(const char *name, int roundtrip)
     slim_tokenizer_free(tok);
 }
 
-Test(tok_hf_ref, gpt2, .timeout = 300) { check_hf("gpt2", 1); }
-Test(tok_hf_ref, llama3_1, .timeout = 300) { check_hf("llama3.1", 1); }
-Test(tok_hf_ref, qwen3, .timeout = 300) { check_hf("qwen3", 0); }
-Test(tok_hf_ref, llama2, .timeout = 300) { check_hf("llama2", 0); }
-Test(tok_hf_ref, mistral7b_v0_1, .timeout = 300) { check_hf("mistral7b-v0.1", 0); }
-Test(tok_hf_ref, gemma3, .timeout = 300) { check_hf("gemma3", 1); }
+Test(tok_hf_ref, gpt2) { check_hf("gpt2", 1); }
+Test(tok_hf_ref, llama3_1) { check_hf("llama3.1", 1); }
+Test(tok_hf_ref, qwen3) { check_hf("qwen3", 0); }
+Test(tok_hf_ref, llama2) { check_hf("llama2", 0); }
+Test(tok_hf_ref, mistral7b_v0_1) { check_hf("mistral7b-v0.1", 0); }
+Test(tok_hf_ref, gemma3) { check_hf("gemma3", 1); }
 
 /* HF decode semantics on the SentencePiece-style files: the leading "▁"
  * that Prepend adds is stripped, byte-fallback runs rejoin into UTF-8. */
