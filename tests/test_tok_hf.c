@@ -129,3 +129,62 @@ Test(tok_hf_ref, llama2_decode)
     cr_assert_eq(with[0], 1);
     slim_tokenizer_free(tok);
 }
+
+/* One loaded tokenizer.json shared by threads: every thread gets the ids a
+ * single thread gets (encoding keeps all state per call). */
+#include <pthread.h>
+
+typedef struct hf_job {
+    slim_tokenizer *tok;
+    const char *text;
+    size_t len, n;
+    uint32_t *ids;
+    int ok;
+} hf_job;
+
+static void *hf_worker(void *arg)
+{
+    hf_job *j = arg;
+    uint32_t *ids = malloc((j->n + 1) * sizeof *ids);
+    j->ok = ids != NULL;
+    for (int rep = 0; j->ok && rep < 4; rep++) {
+        size_t n = 0;
+        j->ok = slim_tokenizer_encode(j->tok, j->text, j->len, SLIM_SPECIAL_ALLOW, ids, j->n + 1,
+                                      &n, NULL) == SLIM_OK &&
+                n == j->n && !memcmp(ids, j->ids, n * sizeof *ids);
+    }
+    free(ids);
+    return NULL;
+}
+
+Test(tok_hf_ref, threads_share_one_tokenizer)
+{
+    const char *dir = tok_data_dir();
+    if (!dir)
+        cr_skip_test("shared data not found: set SLIM_SHARED_DATA or provide ../shared/data");
+    slim_tokenizer *tok = load_hf(dir, "qwen3");
+    char path[4096];
+    tok_lines corpus;
+    snprintf(path, sizeof path, "%s/corpora/multilingual.jsonl", dir);
+    cr_assert(tok_lines_load(path, &corpus));
+    for (size_t d = 0; d < corpus.n; d += 8) {
+        hf_job jobs[4];
+        pthread_t th[4];
+        size_t len, n = 0;
+        const char *text = tok_doc(&corpus, d, &len);
+        uint32_t *ids = malloc((4 * len + 16) * sizeof *ids);
+        cr_assert_eq(slim_tokenizer_encode(tok, text, len, SLIM_SPECIAL_ALLOW, ids, 4 * len + 16,
+                                           &n, NULL), SLIM_OK);
+        for (int k = 0; k < 4; k++) {
+            jobs[k] = (hf_job){tok, text, len, n, ids, 0};
+            cr_assert_eq(pthread_create(&th[k], NULL, hf_worker, &jobs[k]), 0);
+        }
+        for (int k = 0; k < 4; k++) {
+            pthread_join(th[k], NULL);
+            cr_expect(jobs[k].ok, "thread %d, document %zu", k, d);
+        }
+        free(ids);
+    }
+    tok_lines_free(&corpus);
+    slim_tokenizer_free(tok);
+}
