@@ -98,8 +98,8 @@ $(LIB_SHARED): $(FULL_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -shared -fvisibility=hidden $(SAN) -o $@ $^ $(LDLIBS_FULL)
 
-$(BINDIR)/%: tools/%.c $(CLI_OBJS) $(LIB_STATIC)
-	@mkdir -p $(BINDIR) $(BUILD)/tools
+$(BINDIR)/%: $(BUILD)/tools/%.o $(CLI_OBJS) $(LIB_STATIC)
+	@mkdir -p $(BINDIR)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(CLI_OBJS) $(LIB_STATIC) $(LDLIBS_FULL)
 
@@ -205,5 +205,5 @@ help:
 .PHONY: all deps demo test test-unit check-neon check-sanitize fuzz-replay fuzz fuzz-afl bench install clean help
 .SECONDARY:
 
--include $(FULL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(KCHECK_OBJS:.o=.d) \
+-include $(FULL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TOOL_NAMES:%=$(BUILD)/tools/%.d) $(KCHECK_OBJS:.o=.d) \
     $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz_%.d) $(BUILD)/fuzz/replay_main.d
