@@ -44,6 +44,19 @@ _Noreturn void cli_help(const char *usage);
 /* Prints "<prog> <slim version>" to stdout and exits 0 (for --version). */
 _Noreturn void cli_version(void);
 
+/* One subcommand of a tool: `run` gets argv with the command as argv[0]. */
+typedef struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+/* The whole main() of a tool with subcommands: sets the program name,
+ * answers --help/-h/help with `usage` and --version/-V, runs the named
+ * command, and turns a missing or unknown command into a usage error that
+ * lists the commands. */
+int cli_main(const char *prog, const char *usage, const cli_command *commands,
+             size_t n_commands, int argc, char **argv);
+
 /* For a getopt_long loop run with opterr = 0 and an optstring starting with
  * ':': reports the option getopt stopped at (':' = missing value, '?' =
  * unknown) as a usage error. */
