@@ -681,10 +681,7 @@ static int cmd_convert(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-static const struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-} commands[] = {
+static const cli_command commands[] = {
     { "inspect", cmd_inspect },
     { "verify", cmd_verify },
     { "convert", cmd_convert },
@@ -696,22 +693,6 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    cli_init("slim-pack");
-    opterr = 0;
-    if (argc < 2)
-        cli_usage_fail("missing command (inspect, verify or convert)");
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
-        cli_help(usage_main);
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0)
-        cli_version();
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(cmd, commands[i].name) == 0) {
-            cli_set_command(cmd);
-            return commands[i].run(argc - 1, argv + 1);
-        }
-    }
-    if (cmd[0] == '-')
-        cli_usage_fail("unknown option '%s' (options come after the command)", cmd);
-    cli_usage_fail("unknown command '%s' (inspect, verify or convert)", cmd);
+    return cli_main("slim-pack", usage_main, commands, sizeof commands / sizeof commands[0],
+                    argc, argv);
 }
