@@ -49,3 +49,24 @@ if have_type $t; then
     "$Q" raw --dequantize --type $t --cols $cols "$work/w.$t" -o "$work/back.f32"
     echo "dequantized back to float32: $(wc -c < "$work/back.f32") bytes ('slim-quant raw --dequantize')"
 fi
+
+T="$BIN/slim-tok"
+if [[ -x "$T" ]]; then
+    echo
+    echo "== slim-tok: the built-in o200k_base vocabulary (GPT-4o's), no download =="
+    sample='slim makes large language models small: it quantizes weights into ggml
+types, bit for bit, and tokenizes text exactly as tiktoken does. 你好，世界！ Ça va ?'
+    printf '%s\n' "$sample"
+    echo "ids:"
+    printf '%s' "$sample" | "$T" encode | fold -w 78 -s | sed 's/^/  /'
+    printf '%s' "$sample" | "$T" encode | "$T" decode > "$work/back.txt"
+    if [[ "$(cat "$work/back.txt")" == "$sample" ]]; then
+        echo "decode(encode(text)) == text: yes"
+    else
+        echo "decode(encode(text)) == text: NO"; exit 1
+    fi
+    # Speed on a larger built-in text: the sample repeated to about 8 MB.
+    for _ in $(seq 1 40000); do printf '%s\n' "$sample"; done > "$work/big.txt"
+    echo "speed on $(( $(wc -c < "$work/big.txt") / 1000000 )) MB of that text, one thread:"
+    "$T" count --stats "$work/big.txt" 2>&1 >/dev/null | sed 's/^/  /'
+fi
