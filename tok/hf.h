@@ -211,7 +211,7 @@ slim_error hf_pretokenize(const slim_hf *hf, const char *s, size_t n, int first,
 size_t hf_utf8_next(const uint8_t *s, size_t n, size_t i, uint32_t *cp);
 size_t hf_utf8_put(char *o, uint32_t cp);
 int hf_is_whitespace(uint32_t cp);
-int hf_is_alnum(uint32_t cp);
+int hf_is_word(uint32_t cp); /* \w of the regex crate */
 /* Rust's String::from_utf8_lossy into out (appended). */
 int hf_utf8_lossy(const uint8_t *s, size_t n, hf_buf *out);
 /* The GPT-2 byte <-> printable character map. */

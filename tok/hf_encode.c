@@ -75,7 +75,8 @@ static int32_t trie_longest(const hf_trie *t, const char *s, size_t n, size_t i,
     return best;
 }
 
-static int is_word_char(uint32_t c) { return hf_is_alnum(c) || c == '_'; }
+/* single_word: HF tests the neighbours with the regexes \w$ and ^\w. */
+static int is_word_char(uint32_t c) { return hf_is_word(c); }
 
 static uint32_t last_char(const char *s, size_t n)
 {

@@ -59,13 +59,6 @@ int hf_is_whitespace(uint32_t c)
            c == 0x205F || c == 0x3000;
 }
 
-int hf_is_alnum(uint32_t c)
-{
-    utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)c);
-    return (k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO) ||
-           (k >= UTF8PROC_CATEGORY_ND && k <= UTF8PROC_CATEGORY_NO);
-}
-
 static int is_numeric(uint32_t c)
 {
     utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)c);
@@ -82,12 +75,16 @@ static int is_punct(uint32_t c)
     return k >= UTF8PROC_CATEGORY_PC && k <= UTF8PROC_CATEGORY_PO;
 }
 
-static int is_word(uint32_t c)
+/* Rust regex's \w: letters, marks, decimal digits, connector punctuation
+ * (plus letter numbers and the joiners, which Alphabetic/Join_Control add). */
+int hf_is_word(uint32_t c)
 {
+    if (c == 0x200C || c == 0x200D)
+        return 1;
     utf8proc_category_t k = utf8proc_category((utf8proc_int32_t)c);
     return (k >= UTF8PROC_CATEGORY_LU && k <= UTF8PROC_CATEGORY_LO) ||
            (k >= UTF8PROC_CATEGORY_MN && k <= UTF8PROC_CATEGORY_ME) ||
-           k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_PC;
+           k == UTF8PROC_CATEGORY_ND || k == UTF8PROC_CATEGORY_NL || k == UTF8PROC_CATEGORY_PC;
 }
 
 /* GPT-2's bytes_to_unicode: printable Latin-1 bytes map to themselves, the
@@ -520,7 +517,7 @@ static int add_spans(hf_pieces *out, const char *s, const spans *sp, int first)
 }
 
 static int ws_pred(uint32_t c) { return hf_is_whitespace(c); }
-static int word_pred(uint32_t c) { return is_word(c); }
+static int word_pred(uint32_t c) { return hf_is_word(c); }
 
 static slim_error pre_one(const hf_pre *p, const char *s, size_t n, int first, hf_pieces *out,
                           spans *sp, hf_buf *tmp)
