@@ -73,8 +73,12 @@ static slim_bytegroup_fn group_kernel(unsigned width, int inverse)
 static slim_error set_params(ZSTD_CCtx *cctx, int level, unsigned width)
 {
     size_t r = ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+    /* Planes below level 16 start from level 3's parameters whatever the
+     * level: with the fast strategy, a non-zero targetLength (which levels
+     * 4+ carry) makes zstd store literals uncompressed. */
     if (!ZSTD_isError(r))
-        r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+        r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel,
+                                   width > 1 && level < 16 ? 3 : level);
     if (width > 1 && level < 16) {
         if (!ZSTD_isError(r))
             r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_strategy, ZSTD_fast);
@@ -82,6 +86,7 @@ static slim_error set_params(ZSTD_CCtx *cctx, int level, unsigned width)
             r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_minMatch, 7);
         if (!ZSTD_isError(r))
             r = ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, 8);
+
     }
     return ZSTD_isError(r) ? SLIM_ERR_COMPRESSION : SLIM_OK;
 }

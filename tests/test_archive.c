@@ -508,3 +508,25 @@ Test(archive_hostile, unsafe_names_refused)
     cr_assert_eq(open_image(&im, im.n, NULL), SLIM_ERR_CORRUPT);
     free(im.p);
 }
+
+/* Every level compresses weights: with zstd's fast strategy, levels 4-15
+ * once carried a targetLength that switched literal compression off. */
+Test(archive, every_level_compresses_bf16)
+{
+    char *src = make_folder(), *work = tmpdir(), *arc = path2(work, "m.slim");
+    static const int levels[] = { 1, 3, 5, 9, 15, 16 };
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        slim_pack_options o = { .level = levels[i], .threads = 2 };
+        const char *ins[1] = { src };
+        cr_assert_eq(slim_pack(arc, ins, 1, &o, NULL), SLIM_OK);
+        slim_archive *a;
+        cr_assert_eq(slim_archive_open(arc, &a, NULL), SLIM_OK);
+        const slim_archive_file *f =
+            slim_archive_file_at(a, slim_archive_find_file(a, "bf16.safetensors"));
+        cr_assert_lt((double)f->stored, 0.8 * (double)f->size, "level %d: %llu of %llu",
+                     levels[i], (unsigned long long)f->stored, (unsigned long long)f->size);
+        slim_archive_close(a);
+    }
+    rm_rf(src), rm_rf(work);
+    free(src), free(work), free(arc);
+}
