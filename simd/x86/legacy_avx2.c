@@ -23,8 +23,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#define QK QK_LEGACY
-
 /* Primitives of simd/legacy_lanes.h (after those of simd/qkx_lanes.h). */
 #include "simd/x86/qkx_avx2.h"
 #define LL_TARGET SLIM_TARGET_AVX2
@@ -50,6 +48,8 @@ typedef __m256 ll_vm;
 #include "simd/legacy_lanes.h"
 
 /* ---- quantize helpers ---- */
+
+typedef __m256i lx_b32;
 
 SLIM_TARGET_AVX2
 static inline __m256 hmax8(__m256 v)
@@ -105,7 +105,7 @@ static inline __m256i levels(const __m256 v[4], __m256 sub, float id, float off,
 
 /* Symmetric block (q4_0, q5_0): d = max/-half, levels in [0, 2*half). */
 SLIM_TARGET_AVX2
-static inline __m256i sym_block(const float *x, int half, float *d_out)
+static inline __m256i lx_sym_block(const float *x, int half, float *d_out)
 {
     const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     __m256 v[4], a[4];
@@ -124,7 +124,7 @@ static inline __m256i sym_block(const float *x, int half, float *d_out)
 
 /* Asymmetric block (q4_1, q5_1): d = (max-min)/nmax, levels from min. */
 SLIM_TARGET_AVX2
-static inline __m256i asym_block(const float *x, int nmax, int top, float *d_out, float *m_out)
+static inline __m256i lx_asym_block(const float *x, int nmax, int top, float *d_out, float *m_out)
 {
     __m256 v[4];
     for (int k = 0; k < 4; k++)
@@ -142,7 +142,7 @@ static inline __m256i asym_block(const float *x, int nmax, int top, float *d_out
 
 /* qs[j] = low nibble of element j | low nibble of element j+16 << 4. */
 SLIM_TARGET_AVX2
-static inline void store_nibbles(uint8_t *qs, __m256i b)
+static inline void lx_store_nibbles(uint8_t *qs, __m256i b)
 {
     const __m128i lo4 = _mm_set1_epi8(0x0F);
     __m128i lo = _mm_and_si128(_mm256_castsi256_si128(b), lo4);
@@ -152,122 +152,51 @@ static inline void store_nibbles(uint8_t *qs, __m256i b)
 
 /* Bit 4 of element j goes to bit j of qh. */
 SLIM_TARGET_AVX2
-static inline void store_qh(uint8_t *qh, __m256i b)
+static inline void lx_store_qh(uint8_t *qh, __m256i b)
 {
     uint32_t h = (uint32_t)_mm256_movemask_epi8(_mm256_slli_epi16(b, 3));
     memcpy(qh, &h, 4);
 }
 
-/* ---- quantize kernels ---- */
-
-SLIM_TARGET_AVX2
-void slim_quantize_row_q4_0_avx2(const float *restrict x, void *restrict vy, int64_t n,
-                                 const float *restrict qw)
+/* q8_0: d = amax/127, levels roundf(v * id). */
+/* always_inline: GCC would otherwise call it from the q8_0 kernel, where it
+ * used to be written out. */
+SLIM_TARGET_AVX2 __attribute__((always_inline))
+static inline __m256i lx_q8_block(const float *x, float *d_out)
 {
-    if (qw) {
-        ll_quantize_sym_imatrix(x, vy, n, qw, 4);
-        return;
-    }
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_0)) {
-        float d;
-        __m256i b = sym_block(x, 8, &d);
-        slim_legacy_put_half(y + offsetof(block_q4_0, d), d);
-        store_nibbles(y + offsetof(block_q4_0, qs), b);
-    }
-}
-
-SLIM_TARGET_AVX2
-void slim_quantize_row_q5_0_avx2(const float *restrict x, void *restrict vy, int64_t n,
-                                 const float *restrict qw)
-{
-    if (qw) {
-        ll_quantize_sym_imatrix(x, vy, n, qw, 5);
-        return;
-    }
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_0)) {
-        float d;
-        __m256i b = sym_block(x, 16, &d);
-        slim_legacy_put_half(y + offsetof(block_q5_0, d), d);
-        store_qh(y + offsetof(block_q5_0, qh), b);
-        store_nibbles(y + offsetof(block_q5_0, qs), b);
-    }
-}
-
-SLIM_TARGET_AVX2
-void slim_quantize_row_q4_1_avx2(const float *restrict x, void *restrict vy, int64_t n,
-                                 const float *restrict qw)
-{
-    if (qw) {
-        ll_quantize_asym_imatrix(x, vy, n, qw, 4);
-        return;
-    }
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_1)) {
-        float d, m;
-        __m256i b = asym_block(x, 15, 15, &d, &m);
-        slim_legacy_put_half(y + offsetof(block_q4_1, d), d);
-        slim_legacy_put_half(y + offsetof(block_q4_1, m), m);
-        store_nibbles(y + offsetof(block_q4_1, qs), b);
-    }
-}
-
-SLIM_TARGET_AVX2
-void slim_quantize_row_q5_1_avx2(const float *restrict x, void *restrict vy, int64_t n,
-                                 const float *restrict qw)
-{
-    if (qw) {
-        ll_quantize_asym_imatrix(x, vy, n, qw, 5);
-        return;
-    }
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_1)) {
-        float d, m;
-        /* ggml does not cap q5_1 levels; INT32_MAX leaves them alone. */
-        __m256i b = asym_block(x, 31, INT32_MAX, &d, &m);
-        slim_legacy_put_half(y + offsetof(block_q5_1, d), d);
-        slim_legacy_put_half(y + offsetof(block_q5_1, m), m);
-        store_qh(y + offsetof(block_q5_1, qh), b);
-        store_nibbles(y + offsetof(block_q5_1, qs), b);
-    }
-}
-
-SLIM_TARGET_AVX2
-void slim_quantize_row_q8_0_avx2(const float *restrict x, void *restrict vy, int64_t n,
-                                 const float *restrict qw)
-{
-    (void)qw;
     const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
     const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q8_0)) {
-        __m256 v[4];
-        for (int k = 0; k < 4; k++)
-            v[k] = _mm256_loadu_ps(x + 8 * k);
-        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(v[0], absmask), _mm256_and_ps(v[1], absmask)),
-                                 _mm256_max_ps(_mm256_and_ps(v[2], absmask), _mm256_and_ps(v[3], absmask)));
-        const float d = _mm256_cvtss_f32(hmax8(m)) / 127.0f;
-        const float id = d ? 1.0f / d : 0.0f;
-        slim_legacy_put_half(y + offsetof(block_q8_0, d), d);
-        const __m256 idv = _mm256_set1_ps(id);
-        __m256i q[4];
-        for (int k = 0; k < 4; k++) {
-            /* roundf: truncate, then step away from zero when the dropped
-             * fraction is at least one half (t - trunc(t) is exact). */
-            __m256 t = _mm256_mul_ps(v[k], idv);
-            __m256 tr = _mm256_round_ps(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-            __m256 frac = _mm256_and_ps(_mm256_sub_ps(t, tr), absmask);
-            __m256 step = _mm256_or_ps(_mm256_and_ps(t, sign), one);
-            __m256 r = _mm256_add_ps(tr, _mm256_and_ps(_mm256_cmp_ps(frac, half, _CMP_GE_OQ), step));
-            q[k] = _mm256_cvttps_epi32(r);
-        }
-        _mm256_storeu_si256((__m256i *)(y + offsetof(block_q8_0, qs)), low_bytes(q));
+    __m256 v[4];
+    for (int k = 0; k < 4; k++)
+        v[k] = _mm256_loadu_ps(x + 8 * k);
+    __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(v[0], absmask), _mm256_and_ps(v[1], absmask)),
+                             _mm256_max_ps(_mm256_and_ps(v[2], absmask), _mm256_and_ps(v[3], absmask)));
+    const float d = _mm256_cvtss_f32(hmax8(m)) / 127.0f;
+    const float id = d ? 1.0f / d : 0.0f;
+    *d_out = d;
+    const __m256 idv = _mm256_set1_ps(id);
+    __m256i q[4];
+    for (int k = 0; k < 4; k++) {
+        /* roundf: truncate, then step away from zero when the dropped
+         * fraction is at least one half (t - trunc(t) is exact). */
+        __m256 t = _mm256_mul_ps(v[k], idv);
+        __m256 tr = _mm256_round_ps(t, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+        __m256 frac = _mm256_and_ps(_mm256_sub_ps(t, tr), absmask);
+        __m256 step = _mm256_or_ps(_mm256_and_ps(t, sign), one);
+        __m256 r = _mm256_add_ps(tr, _mm256_and_ps(_mm256_cmp_ps(frac, half, _CMP_GE_OQ), step));
+        q[k] = _mm256_cvttps_epi32(r);
     }
+    return low_bytes(q);
 }
 
-/* ---- dequantize ---- */
+SLIM_TARGET_AVX2
+static inline void lx_store32(uint8_t *qs, __m256i b)
+{
+    _mm256_storeu_si256((__m256i *)qs, b);
+}
+
+/* ---- dequantize helpers ---- */
 
 SLIM_TARGET_AVX2
 static inline __m256 load_half(const uint8_t *p)
@@ -277,30 +206,31 @@ static inline __m256 load_half(const uint8_t *p)
     return _mm256_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
 
-/* y[0..32) = (float)l * d (+ m when add_m) for 32 signed byte levels b. */
+/* y[0..32) = (float)l * d (+ m when m is not NULL) for 32 signed byte levels b. */
 SLIM_TARGET_AVX2
-static inline void store_scaled(float *y, __m256i b, __m256 d, __m256 m, int add_m)
+static inline void lx_store_scaled(float *y, __m256i b, const uint8_t *d, const uint8_t *m)
 {
+    const __m256 dv = load_half(d);
     const __m128i lo = _mm256_castsi256_si128(b), hi = _mm256_extracti128_si256(b, 1);
     const __m128i part[4] = { lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8) };
     for (int k = 0; k < 4; k++) {
-        __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part[k])), d);
-        _mm256_storeu_ps(y + 8 * k, add_m ? _mm256_add_ps(f, m) : f);
+        __m256 f = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part[k])), dv);
+        _mm256_storeu_ps(y + 8 * k, m ? _mm256_add_ps(f, load_half(m)) : f);
     }
 }
 
 /* The 32 four-bit levels of qs in element order (low nibbles first). */
 SLIM_TARGET_AVX2
-static inline __m256i unpack_nibbles(const uint8_t *qs)
+static inline __m256i lx_unpack_nibbles(const uint8_t *qs)
 {
     const __m128i lo4 = _mm_set1_epi8(0x0F);
     __m128i q = _mm_loadu_si128((const __m128i *)qs);
     return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), lo4), _mm_and_si128(q, lo4));
 }
 
-/* 0x10 in byte j where bit j of the 32-bit qh is set. */
+/* b | 0x10 in byte j where bit j of the 32-bit qh is set. */
 SLIM_TARGET_AVX2
-static inline __m256i unpack_qh(const uint8_t *qh)
+static inline __m256i lx_or_qh(__m256i b, const uint8_t *qh)
 {
     uint32_t h;
     memcpy(&h, qh, 4);
@@ -309,62 +239,23 @@ static inline __m256i unpack_qh(const uint8_t *qh)
     const __m256i bit = _mm256_set1_epi64x(0x8040201008040201ll);
     __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)h), spread);
     v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
-    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
+    return _mm256_or_si256(b, _mm256_and_si256(v, _mm256_set1_epi8(0x10)));
 }
 
 SLIM_TARGET_AVX2
-void slim_dequantize_row_q4_0_avx2(const void *restrict vx, float *restrict y, int64_t n)
+static inline __m256i lx_sub8(__m256i b, char c)
 {
-    const uint8_t *x = vx;
-    const __m256i eight = _mm256_set1_epi8(8);
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_0), y += QK) {
-        __m256i b = _mm256_sub_epi8(unpack_nibbles(x + offsetof(block_q4_0, qs)), eight);
-        store_scaled(y, b, load_half(x + offsetof(block_q4_0, d)), _mm256_setzero_ps(), 0);
-    }
+    return _mm256_sub_epi8(b, _mm256_set1_epi8(c));
 }
 
 SLIM_TARGET_AVX2
-void slim_dequantize_row_q4_1_avx2(const void *restrict vx, float *restrict y, int64_t n)
+static inline __m256i lx_load32(const uint8_t *qs)
 {
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_1), y += QK) {
-        __m256i b = unpack_nibbles(x + offsetof(block_q4_1, qs));
-        store_scaled(y, b, load_half(x + offsetof(block_q4_1, d)),
-                     load_half(x + offsetof(block_q4_1, m)), 1);
-    }
+    return _mm256_loadu_si256((const __m256i *)qs);
 }
 
-SLIM_TARGET_AVX2
-void slim_dequantize_row_q5_0_avx2(const void *restrict vx, float *restrict y, int64_t n)
-{
-    const uint8_t *x = vx;
-    const __m256i sixteen = _mm256_set1_epi8(16);
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_0), y += QK) {
-        __m256i b = _mm256_or_si256(unpack_nibbles(x + offsetof(block_q5_0, qs)),
-                                    unpack_qh(x + offsetof(block_q5_0, qh)));
-        store_scaled(y, _mm256_sub_epi8(b, sixteen), load_half(x + offsetof(block_q5_0, d)),
-                     _mm256_setzero_ps(), 0);
-    }
-}
+/* ---- kernels ---- */
 
-SLIM_TARGET_AVX2
-void slim_dequantize_row_q5_1_avx2(const void *restrict vx, float *restrict y, int64_t n)
-{
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_1), y += QK) {
-        __m256i b = _mm256_or_si256(unpack_nibbles(x + offsetof(block_q5_1, qs)),
-                                    unpack_qh(x + offsetof(block_q5_1, qh)));
-        store_scaled(y, b, load_half(x + offsetof(block_q5_1, d)),
-                     load_half(x + offsetof(block_q5_1, m)), 1);
-    }
-}
-
-SLIM_TARGET_AVX2
-void slim_dequantize_row_q8_0_avx2(const void *restrict vx, float *restrict y, int64_t n)
-{
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q8_0), y += QK) {
-        __m256i b = _mm256_loadu_si256((const __m256i *)(x + offsetof(block_q8_0, qs)));
-        store_scaled(y, b, load_half(x + offsetof(block_q8_0, d)), _mm256_setzero_ps(), 0);
-    }
-}
+#define LX_TARGET SLIM_TARGET_AVX2
+#define LX_SUFFIX avx2
+#include "simd/x86/legacy_x86.h"

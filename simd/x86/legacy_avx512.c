@@ -14,8 +14,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#define QK QK_LEGACY
-
 /* Primitives of simd/legacy_lanes.h (after those of simd/qkx_lanes.h). */
 #include "simd/x86/qkx_avx512.h"
 #define LL_TARGET SLIM_TARGET_AVX512
@@ -42,6 +40,11 @@ typedef __mmask16 ll_vm;
 
 /* ---- quantize helpers ---- */
 
+/* One block's 32 byte levels: elements 0..15 in lo, 16..31 in hi. */
+typedef struct {
+    __m128i lo, hi;
+} lx_b32;
+
 /* Index of the first of the 32 values v0, v1 equal to m. */
 SLIM_TARGET_AVX512
 static inline int first_equal(__m512 v0, __m512 v1, float m)
@@ -52,23 +55,23 @@ static inline int first_equal(__m512 v0, __m512 v1, float m)
     return __builtin_ctz(bits);
 }
 
-/* Low bytes of the levels trunc((v - sub) * id + off) capped at top:
- * elements 0..15 in *lo, 16..31 in *hi. */
+/* Low bytes of the levels trunc((v - sub) * id + off) capped at top. */
 SLIM_TARGET_AVX512
-static inline void levels(__m512 v0, __m512 v1, float sub, float id, float off, int top,
-                          __m128i *lo, __m128i *hi)
+static inline lx_b32 levels(__m512 v0, __m512 v1, float sub, float id, float off, int top)
 {
     const __m512 subv = _mm512_set1_ps(sub), idv = _mm512_set1_ps(id), offv = _mm512_set1_ps(off);
     const __m512i topv = _mm512_set1_epi32(top);
     __m512 t0 = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(v0, subv), idv), offv);
     __m512 t1 = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(v1, subv), idv), offv);
-    *lo = _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_cvttps_epi32(t0), topv));
-    *hi = _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_cvttps_epi32(t1), topv));
+    lx_b32 b;
+    b.lo = _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_cvttps_epi32(t0), topv));
+    b.hi = _mm512_cvtepi32_epi8(_mm512_min_epi32(_mm512_cvttps_epi32(t1), topv));
+    return b;
 }
 
 /* Symmetric block (q4_0, q5_0): d = max/-half, levels in [0, 2*half). */
 SLIM_TARGET_AVX512
-static inline float sym_block(const float *x, int half, __m128i *lo, __m128i *hi)
+static inline lx_b32 lx_sym_block(const float *x, int half, float *d_out)
 {
     __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
     __m512 a0 = _mm512_abs_ps(v0), a1 = _mm512_abs_ps(v1);
@@ -77,14 +80,13 @@ static inline float sym_block(const float *x, int half, __m128i *lo, __m128i *hi
     const float max = amax > 0.0f ? x[first_equal(a0, a1, amax)] : 0.0f;
     const float d = max / (float)-half;
     const float id = d ? 1.0f / d : 0.0f;
-    levels(v0, v1, 0.0f, id, (float)half + 0.5f, 2 * half - 1, lo, hi);
-    return d;
+    *d_out = d;
+    return levels(v0, v1, 0.0f, id, (float)half + 0.5f, 2 * half - 1);
 }
 
 /* Asymmetric block (q4_1, q5_1): d = (max-min)/nmax, levels from min. */
 SLIM_TARGET_AVX512
-static inline float asym_block(const float *x, int nmax, int top, float *m_out, __m128i *lo,
-                               __m128i *hi)
+static inline lx_b32 lx_asym_block(const float *x, int nmax, int top, float *d_out, float *m_out)
 {
     __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
     /* The first equal element carries the sign of a zero extreme. */
@@ -92,99 +94,27 @@ static inline float asym_block(const float *x, int nmax, int top, float *m_out, 
     const float max = x[first_equal(v0, v1, _mm512_reduce_max_ps(_mm512_max_ps(v0, v1)))];
     const float d = (max - min) / (float)nmax;
     const float id = d ? 1.0f / d : 0.0f;
-    levels(v0, v1, min, id, 0.5f, top, lo, hi);
+    *d_out = d;
     *m_out = min;
-    return d;
+    return levels(v0, v1, min, id, 0.5f, top);
 }
 
+/* qs[j] = low nibble of element j | low nibble of element j+16 << 4. */
 SLIM_TARGET_AVX512
-static inline void store_nibbles(uint8_t *qs, __m128i lo, __m128i hi)
+static inline void lx_store_nibbles(uint8_t *qs, lx_b32 b)
 {
     const __m128i lo4 = _mm_set1_epi8(0x0F);
-    __m128i q = _mm_or_si128(_mm_and_si128(lo, lo4), _mm_slli_epi16(_mm_and_si128(hi, lo4), 4));
+    __m128i q = _mm_or_si128(_mm_and_si128(b.lo, lo4), _mm_slli_epi16(_mm_and_si128(b.hi, lo4), 4));
     _mm_storeu_si128((__m128i *)qs, q);
 }
 
 /* Bit 4 of element j goes to bit j of qh. */
 SLIM_TARGET_AVX512
-static inline void store_qh(uint8_t *qh, __m128i lo, __m128i hi)
+static inline void lx_store_qh(uint8_t *qh, lx_b32 b)
 {
     const __m128i b4 = _mm_set1_epi8(0x10);
-    uint32_t h = (uint32_t)_mm_test_epi8_mask(lo, b4) | (uint32_t)_mm_test_epi8_mask(hi, b4) << 16;
+    uint32_t h = (uint32_t)_mm_test_epi8_mask(b.lo, b4) | (uint32_t)_mm_test_epi8_mask(b.hi, b4) << 16;
     memcpy(qh, &h, 4);
-}
-
-/* ---- quantize kernels ---- */
-
-SLIM_TARGET_AVX512
-void slim_quantize_row_q4_0_avx512(const float *restrict x, void *restrict vy, int64_t n,
-                                   const float *restrict qw)
-{
-    if (qw) {
-        ll_quantize_sym_imatrix(x, vy, n, qw, 4);
-        return;
-    }
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_0)) {
-        __m128i lo, hi;
-        slim_legacy_put_half(y + offsetof(block_q4_0, d), sym_block(x, 8, &lo, &hi));
-        store_nibbles(y + offsetof(block_q4_0, qs), lo, hi);
-    }
-}
-
-SLIM_TARGET_AVX512
-void slim_quantize_row_q5_0_avx512(const float *restrict x, void *restrict vy, int64_t n,
-                                   const float *restrict qw)
-{
-    if (qw) {
-        ll_quantize_sym_imatrix(x, vy, n, qw, 5);
-        return;
-    }
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_0)) {
-        __m128i lo, hi;
-        slim_legacy_put_half(y + offsetof(block_q5_0, d), sym_block(x, 16, &lo, &hi));
-        store_qh(y + offsetof(block_q5_0, qh), lo, hi);
-        store_nibbles(y + offsetof(block_q5_0, qs), lo, hi);
-    }
-}
-
-SLIM_TARGET_AVX512
-void slim_quantize_row_q4_1_avx512(const float *restrict x, void *restrict vy, int64_t n,
-                                   const float *restrict qw)
-{
-    if (qw) {
-        ll_quantize_asym_imatrix(x, vy, n, qw, 4);
-        return;
-    }
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q4_1)) {
-        __m128i lo, hi;
-        float m;
-        slim_legacy_put_half(y + offsetof(block_q4_1, d), asym_block(x, 15, 15, &m, &lo, &hi));
-        slim_legacy_put_half(y + offsetof(block_q4_1, m), m);
-        store_nibbles(y + offsetof(block_q4_1, qs), lo, hi);
-    }
-}
-
-SLIM_TARGET_AVX512
-void slim_quantize_row_q5_1_avx512(const float *restrict x, void *restrict vy, int64_t n,
-                                   const float *restrict qw)
-{
-    if (qw) {
-        ll_quantize_asym_imatrix(x, vy, n, qw, 5);
-        return;
-    }
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q5_1)) {
-        __m128i lo, hi;
-        float m;
-        /* ggml does not cap q5_1 levels; INT32_MAX leaves them alone. */
-        slim_legacy_put_half(y + offsetof(block_q5_1, d), asym_block(x, 31, INT32_MAX, &m, &lo, &hi));
-        slim_legacy_put_half(y + offsetof(block_q5_1, m), m);
-        store_qh(y + offsetof(block_q5_1, qh), lo, hi);
-        store_nibbles(y + offsetof(block_q5_1, qs), lo, hi);
-    }
 }
 
 /* roundf(v * id) as int32: truncate, then step away from zero when the
@@ -202,27 +132,32 @@ static inline __m512i round_away(__m512 t)
     return _mm512_cvttps_epi32(_mm512_mask_add_ps(tr, up, tr, step));
 }
 
-SLIM_TARGET_AVX512
-void slim_quantize_row_q8_0_avx512(const float *restrict x, void *restrict vy, int64_t n,
-                                   const float *restrict qw)
+/* q8_0: d = amax/127, levels roundf(v * id). */
+/* always_inline: GCC would otherwise call it from the q8_0 kernel, where it
+ * used to be written out. */
+SLIM_TARGET_AVX512 __attribute__((always_inline))
+static inline lx_b32 lx_q8_block(const float *x, float *d_out)
 {
-    (void)qw;
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK; i++, x += QK, y += sizeof(block_q8_0)) {
-        __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
-        const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
-        const float d = amax / 127.0f;
-        const float id = d ? 1.0f / d : 0.0f;
-        slim_legacy_put_half(y + offsetof(block_q8_0, d), d);
-        const __m512 idv = _mm512_set1_ps(id);
-        __m128i lo = _mm512_cvtepi32_epi8(round_away(_mm512_mul_ps(v0, idv)));
-        __m128i hi = _mm512_cvtepi32_epi8(round_away(_mm512_mul_ps(v1, idv)));
-        _mm_storeu_si128((__m128i *)(y + offsetof(block_q8_0, qs)), lo);
-        _mm_storeu_si128((__m128i *)(y + offsetof(block_q8_0, qs) + 16), hi);
-    }
+    __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+    const float d = amax / 127.0f;
+    const float id = d ? 1.0f / d : 0.0f;
+    *d_out = d;
+    const __m512 idv = _mm512_set1_ps(id);
+    lx_b32 b;
+    b.lo = _mm512_cvtepi32_epi8(round_away(_mm512_mul_ps(v0, idv)));
+    b.hi = _mm512_cvtepi32_epi8(round_away(_mm512_mul_ps(v1, idv)));
+    return b;
 }
 
-/* ---- dequantize ---- */
+SLIM_TARGET_AVX512
+static inline void lx_store32(uint8_t *qs, lx_b32 b)
+{
+    _mm_storeu_si128((__m128i *)qs, b.lo);
+    _mm_storeu_si128((__m128i *)(qs + 16), b.hi);
+}
+
+/* ---- dequantize helpers ---- */
 
 SLIM_TARGET_AVX512
 static inline __m512 load_half(const uint8_t *p)
@@ -232,15 +167,17 @@ static inline __m512 load_half(const uint8_t *p)
     return _mm512_broadcastss_ps(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
 
-/* y[0..32) = (float)l * d (+ m when add_m) for signed byte levels lo, hi. */
+/* y[0..32) = (float)l * d (+ m when m is not NULL) for 32 signed byte levels b. */
 SLIM_TARGET_AVX512
-static inline void store_scaled(float *y, __m128i lo, __m128i hi, __m512 d, __m512 m, int add_m)
+static inline void lx_store_scaled(float *y, lx_b32 b, const uint8_t *d, const uint8_t *m)
 {
-    __m512 f0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(lo)), d);
-    __m512 f1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(hi)), d);
-    if (add_m) {
-        f0 = _mm512_add_ps(f0, m);
-        f1 = _mm512_add_ps(f1, m);
+    const __m512 dv = load_half(d);
+    __m512 f0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b.lo)), dv);
+    __m512 f1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(b.hi)), dv);
+    if (m) {
+        const __m512 mv = load_half(m);
+        f0 = _mm512_add_ps(f0, mv);
+        f1 = _mm512_add_ps(f1, mv);
     }
     _mm512_storeu_ps(y, f0);
     _mm512_storeu_ps(y + 16, f1);
@@ -248,85 +185,48 @@ static inline void store_scaled(float *y, __m128i lo, __m128i hi, __m512 d, __m5
 
 /* Four-bit levels: elements 0..15 from the low nibbles, 16..31 from the high. */
 SLIM_TARGET_AVX512
-static inline void unpack_nibbles(const uint8_t *qs, __m128i *lo, __m128i *hi)
+static inline lx_b32 lx_unpack_nibbles(const uint8_t *qs)
 {
     const __m128i lo4 = _mm_set1_epi8(0x0F);
     __m128i q = _mm_loadu_si128((const __m128i *)qs);
-    *lo = _mm_and_si128(q, lo4);
-    *hi = _mm_and_si128(_mm_srli_epi16(q, 4), lo4);
+    lx_b32 b;
+    b.lo = _mm_and_si128(q, lo4);
+    b.hi = _mm_and_si128(_mm_srli_epi16(q, 4), lo4);
+    return b;
 }
 
 /* Adds bit j of qh as bit 4 of element j. */
 SLIM_TARGET_AVX512
-static inline void add_qh(const uint8_t *qh, __m128i *lo, __m128i *hi)
+static inline lx_b32 lx_or_qh(lx_b32 b, const uint8_t *qh)
 {
     uint32_t h;
     memcpy(&h, qh, 4);
     const __m128i b4 = _mm_set1_epi8(0x10);
-    *lo = _mm_or_si128(*lo, _mm_maskz_mov_epi8((__mmask16)h, b4));
-    *hi = _mm_or_si128(*hi, _mm_maskz_mov_epi8((__mmask16)(h >> 16), b4));
+    b.lo = _mm_or_si128(b.lo, _mm_maskz_mov_epi8((__mmask16)h, b4));
+    b.hi = _mm_or_si128(b.hi, _mm_maskz_mov_epi8((__mmask16)(h >> 16), b4));
+    return b;
 }
 
 SLIM_TARGET_AVX512
-void slim_dequantize_row_q4_0_avx512(const void *restrict vx, float *restrict y, int64_t n)
+static inline lx_b32 lx_sub8(lx_b32 b, char c)
 {
-    const uint8_t *x = vx;
-    const __m128i eight = _mm_set1_epi8(8);
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_0), y += QK) {
-        __m128i lo, hi;
-        unpack_nibbles(x + offsetof(block_q4_0, qs), &lo, &hi);
-        store_scaled(y, _mm_sub_epi8(lo, eight), _mm_sub_epi8(hi, eight),
-                     load_half(x + offsetof(block_q4_0, d)), _mm512_setzero_ps(), 0);
-    }
+    const __m128i cv = _mm_set1_epi8(c);
+    b.lo = _mm_sub_epi8(b.lo, cv);
+    b.hi = _mm_sub_epi8(b.hi, cv);
+    return b;
 }
 
 SLIM_TARGET_AVX512
-void slim_dequantize_row_q4_1_avx512(const void *restrict vx, float *restrict y, int64_t n)
+static inline lx_b32 lx_load32(const uint8_t *qs)
 {
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_1), y += QK) {
-        __m128i lo, hi;
-        unpack_nibbles(x + offsetof(block_q4_1, qs), &lo, &hi);
-        store_scaled(y, lo, hi, load_half(x + offsetof(block_q4_1, d)),
-                     load_half(x + offsetof(block_q4_1, m)), 1);
-    }
+    lx_b32 b;
+    b.lo = _mm_loadu_si128((const __m128i *)qs);
+    b.hi = _mm_loadu_si128((const __m128i *)(qs + 16));
+    return b;
 }
 
-SLIM_TARGET_AVX512
-void slim_dequantize_row_q5_0_avx512(const void *restrict vx, float *restrict y, int64_t n)
-{
-    const uint8_t *x = vx;
-    const __m128i sixteen = _mm_set1_epi8(16);
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_0), y += QK) {
-        __m128i lo, hi;
-        unpack_nibbles(x + offsetof(block_q5_0, qs), &lo, &hi);
-        add_qh(x + offsetof(block_q5_0, qh), &lo, &hi);
-        store_scaled(y, _mm_sub_epi8(lo, sixteen), _mm_sub_epi8(hi, sixteen),
-                     load_half(x + offsetof(block_q5_0, d)), _mm512_setzero_ps(), 0);
-    }
-}
+/* ---- kernels ---- */
 
-SLIM_TARGET_AVX512
-void slim_dequantize_row_q5_1_avx512(const void *restrict vx, float *restrict y, int64_t n)
-{
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_1), y += QK) {
-        __m128i lo, hi;
-        unpack_nibbles(x + offsetof(block_q5_1, qs), &lo, &hi);
-        add_qh(x + offsetof(block_q5_1, qh), &lo, &hi);
-        store_scaled(y, lo, hi, load_half(x + offsetof(block_q5_1, d)),
-                     load_half(x + offsetof(block_q5_1, m)), 1);
-    }
-}
-
-SLIM_TARGET_AVX512
-void slim_dequantize_row_q8_0_avx512(const void *restrict vx, float *restrict y, int64_t n)
-{
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q8_0), y += QK) {
-        const uint8_t *qs = x + offsetof(block_q8_0, qs);
-        store_scaled(y, _mm_loadu_si128((const __m128i *)qs),
-                     _mm_loadu_si128((const __m128i *)(qs + 16)),
-                     load_half(x + offsetof(block_q8_0, d)), _mm512_setzero_ps(), 0);
-    }
-}
+#define LX_TARGET SLIM_TARGET_AVX512
+#define LX_SUFFIX avx512
+#include "simd/x86/legacy_x86.h"
