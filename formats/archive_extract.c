@@ -299,10 +299,6 @@ slim_error slim_archive_verify(const slim_archive *a, int threads, slim_progress
     slim_where_reset(where);
     if (!a)
         return slim_where_done(where, SLIM_ERR_INVALID_ARG);
-    uint64_t foot = a->index_offset + a->index_size;
-    if (XXH3_64bits(a->map.data, (size_t)foot) != a->archive_hash)
-        return slim_where_done(where, slim_fail(where, SLIM_ERR_CHECKSUM, foot + 32,
-                                                "archive checksum mismatch"));
     progress pg = { fn, ctx, 0, 0 };
     for (uint64_t i = 0; i < a->nfiles; i++)
         pg.total += a->files[i].size;
@@ -314,5 +310,14 @@ slim_error slim_archive_verify(const slim_archive *a, int threads, slim_progress
         e = stream_file(&dec, i, NULL, NULL, &pg, where);
     }
     decoder_free(&dec);
+    /* Last: a damaged chunk is better reported by its own checksum, with
+     * its offset, than by the whole-archive one. This catches damage in
+     * bytes no chunk or index covers. */
+    uint64_t foot = a->index_offset + a->index_size;
+    if (!e && XXH3_64bits(a->map.data, (size_t)foot) != a->archive_hash) {
+        if (where)
+            where->file = 0;
+        e = slim_fail(where, SLIM_ERR_CHECKSUM, foot + 32, "archive checksum mismatch");
+    }
     return slim_where_done(where, e);
 }
