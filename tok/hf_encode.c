@@ -264,7 +264,7 @@ slim_error slim_hf_encode(const slim_hf *hf, const char *text, size_t len,
     }
     if (err == SLIM_OK) {
         *n_ids = e.ids.n;
-        if (cap)
+        if (cap && e.ids.n)
             memcpy(ids, e.ids.v, (e.ids.n < cap ? e.ids.n : cap) * sizeof *ids);
         if (e.ids.n > cap)
             err = SLIM_ERR_BUFFER_TOO_SMALL;
@@ -283,7 +283,7 @@ slim_error slim_hf_add_special(const slim_hf *hf, const uint32_t *ids, size_t n,
     size_t total = 0;
     if (!hf->tmpl) {
         total = n;
-        if (cap)
+        if (cap && n)
             memcpy(out, ids, (n < cap ? n : cap) * sizeof *ids);
     } else {
         for (size_t k = 0; k < hf->n_tmpl; k++) {

@@ -140,7 +140,7 @@ slim_error slim_tokenizer_add_special(const slim_tokenizer *tok, const uint32_t 
     if (tok->hf)
         return slim_hf_add_special(tok->hf, ids, n, out, cap, n_out);
     *n_out = n;
-    if (cap)
+    if (cap && n)
         memcpy(out, ids, (n < cap ? n : cap) * sizeof *ids);
     return n > cap ? SLIM_ERR_BUFFER_TOO_SMALL : SLIM_OK;
 }
