@@ -1,13 +1,24 @@
-/* TQ1_0 / TQ2_0 kernels for AVX-512; same method as ternary_avx2.c with
- * 16 weights per vector. */
+/* TQ1_0 / TQ2_0 kernels for AVX-512, 16 weights per vector: the primitives
+ * of simd/x86/ternary_x86.h (which holds the method and most kernels) and
+ * the TQ1_0 dequantizer. */
 #include "simd/kernels.h"
 #include "simd/cpu_internal.h"
 #include "simd/ref/half.h"
 #include "simd/ref/ternary.h"
 #include "simd/x86/nl_x86.h"
 
-#include <float.h>
 #include <immintrin.h>
+
+#define TQ_TARGET SLIM_TARGET_AVX512
+#define TQ_SUFFIX avx512
+#define TQ_W 16
+typedef __m512 tq_vf;
+typedef __m512i tq_vi;
+#define tq_set1(f) _mm512_set1_ps(f)
+#define tq_or_shl(a, b, s) _mm512_or_si512((a), _mm512_slli_epi32((b), (s)))
+#define tq_store_bytes(dst, q) _mm_storeu_si128((__m128i *)(void *)(dst), _mm512_cvtepi32_epi8(q))
+#define tq_load_bytes(src) _mm512_cvtepu8_epi32(nl_load16(src))
+#define tq_field(b, s) _mm512_and_si512(_mm512_srli_epi32((b), (s)), _mm512_set1_epi32(3))
 
 SLIM_TARGET_AVX512 static inline float tq_amax(const float *x)
 {
@@ -18,7 +29,7 @@ SLIM_TARGET_AVX512 static inline float tq_amax(const float *x)
 }
 
 /* lroundf(x*id) + 1 for 16 weights, as int32 0..2. */
-SLIM_TARGET_AVX512 static inline __m512i tq_trit16(const float *x, __m512 id)
+SLIM_TARGET_AVX512 static inline __m512i tq_trit(const float *x, __m512 id)
 {
     const __m512 v = _mm512_mul_ps(_mm512_loadu_ps(x), id);
     const __m512i one = _mm512_set1_epi32(1);
@@ -27,75 +38,27 @@ SLIM_TARGET_AVX512 static inline __m512i tq_trit16(const float *x, __m512 id)
     return _mm512_mask_sub_epi32(t, _mm512_cmp_ps_mask(v, _mm512_set1_ps(-0.5f), _CMP_LE_OQ), t, one);
 }
 
-/* 16 bytes ceil(q * 256 / 243), q the base-3 number of the 5 trits
- * x[k*stride]; the float division truncates exactly (q*256 + 242 < 2^16). */
-SLIM_TARGET_AVX512 static inline void tq1_pack16(uint8_t *dst, const float *x, int stride, __m512 id)
+/* ceil(q * 256 / 243), q the base-3 number of the 5 trits x[k*stride]; the
+ * float division truncates exactly (q*256 + 242 < 2^16). */
+SLIM_TARGET_AVX512 static inline __m512i tq1_pack(const float *x, int stride, __m512 id)
 {
     __m512i q = _mm512_setzero_si512();
     for (int k = 0; k < 5; k++)
         q = _mm512_add_epi32(_mm512_mullo_epi32(q, _mm512_set1_epi32(3)),
-                             tq_trit16(x + k * stride, id));
+                             tq_trit(x + k * stride, id));
     const __m512 a = _mm512_cvtepi32_ps(_mm512_add_epi32(_mm512_slli_epi32(q, 8),
                                                          _mm512_set1_epi32(242)));
-    q = _mm512_cvttps_epi32(_mm512_div_ps(a, _mm512_set1_ps(243.0f)));
-    _mm_storeu_si128((__m128i *)(void *)dst, _mm512_cvtepi32_epi8(q));
-}
-
-SLIM_TARGET_AVX512 void slim_quantize_row_tq1_0_avx512(const float *restrict x, void *restrict vy,
-                                                       int64_t n, const float *restrict qw)
-{
-    (void)qw;
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += sizeof(block_tq1_0)) {
-        const float d = tq_amax(x);
-        const float idf = d ? 1.0f / d : 0.0f;
-        if (!(idf <= FLT_MAX)) {
-            slim_tq1_0_block_ref(x, y);
-            continue;
-        }
-        const __m512 id = _mm512_set1_ps(idf);
-        slim_nl_put_half(y + offsetof(block_tq1_0, d), d);
-        tq1_pack16(y + offsetof(block_tq1_0, qs), x, 32, id);
-        tq1_pack16(y + offsetof(block_tq1_0, qs) + 16, x + 16, 32, id);
-        tq1_pack16(y + offsetof(block_tq1_0, qs) + 32, x + 160, 16, id);
-        nl_tq1_qh(x + 240, idf, y + offsetof(block_tq1_0, qh));
-    }
-}
-
-SLIM_TARGET_AVX512 void slim_quantize_row_tq2_0_avx512(const float *restrict x, void *restrict vy,
-                                                       int64_t n, const float *restrict qw)
-{
-    (void)qw;
-    uint8_t *y = vy;
-    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K, y += sizeof(block_tq2_0)) {
-        const float d = tq_amax(x);
-        const float idf = d ? 1.0f / d : 0.0f;
-        if (!(idf <= FLT_MAX)) {
-            slim_tq2_0_block_ref(x, y);
-            continue;
-        }
-        const __m512 id = _mm512_set1_ps(idf);
-        slim_nl_put_half(y + offsetof(block_tq2_0, d), d);
-        /* byte 32h + m: weights 128h + m + 32k in bits 2k. */
-        for (int h = 0; h < 2; h++) {
-            for (int m = 0; m < 32; m += 16) {
-                const float *xb = x + 128 * h + m;
-                __m512i q = tq_trit16(xb, id);
-                for (int k = 1; k < 4; k++)
-                    q = _mm512_or_si512(q, _mm512_slli_epi32(tq_trit16(xb + 32 * k, id), 2 * k));
-                _mm_storeu_si128((__m128i *)(void *)(y + offsetof(block_tq2_0, qs) + 32 * h + m),
-                                 _mm512_cvtepi32_epi8(q));
-            }
-        }
-    }
+    return _mm512_cvttps_epi32(_mm512_div_ps(a, _mm512_set1_ps(243.0f)));
 }
 
 /* 16 floats (t - 1) * d from int32 trits t. */
-SLIM_TARGET_AVX512 static inline void tq_out16(float *y, __m512i t, __m512 d)
+SLIM_TARGET_AVX512 static inline void tq_out(float *y, __m512i t, __m512 d)
 {
     const __m512 v = _mm512_cvtepi32_ps(_mm512_sub_epi32(t, _mm512_set1_epi32(1)));
     _mm512_storeu_ps(y, _mm512_mul_ps(v, d));
 }
+
+#include "simd/x86/ternary_x86.h"
 
 SLIM_TARGET_AVX512 void slim_dequantize_row_tq1_0_avx512(const void *restrict vx,
                                                          float *restrict y, int64_t n)
@@ -105,7 +68,7 @@ SLIM_TARGET_AVX512 void slim_dequantize_row_tq1_0_avx512(const void *restrict vx
     for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq1_0), y += QK_K) {
         const float df = slim_nl_get_half(x + offsetof(block_tq1_0, d));
         const __m512 d = _mm512_set1_ps(df);
-        const uint8_t *qs = x + offsetof(block_tq1_0, qs), *qh = x + offsetof(block_tq1_0, qh);
+        const uint8_t *qs = x + offsetof(block_tq1_0, qs);
         /* 48 bytes as 16-bit lanes: trit k is (uint8)(b * 3^k) * 3 >> 8. */
         const __m512i b01 = _mm512_cvtepu8_epi16(nl_load32(qs));
         const __m256i b2 = _mm256_cvtepu8_epi16(nl_load16(qs + 32));
@@ -113,33 +76,13 @@ SLIM_TARGET_AVX512 void slim_dequantize_row_tq1_0_avx512(const void *restrict vx
             __m512i q = _mm512_and_si512(_mm512_mullo_epi16(b01, _mm512_set1_epi16((short)pow3[k])),
                                          _mm512_set1_epi16(0xff));
             q = _mm512_srli_epi16(_mm512_mullo_epi16(q, _mm512_set1_epi16(3)), 8);
-            tq_out16(y + 32 * k, _mm512_cvtepi16_epi32(_mm512_castsi512_si256(q)), d);
-            tq_out16(y + 32 * k + 16, _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(q, 1)), d);
+            tq_out(y + 32 * k, _mm512_cvtepi16_epi32(_mm512_castsi512_si256(q)), d);
+            tq_out(y + 32 * k + 16, _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(q, 1)), d);
             __m256i r = _mm256_and_si256(_mm256_mullo_epi16(b2, _mm256_set1_epi16((short)pow3[k])),
                                          _mm256_set1_epi16(0xff));
             r = _mm256_srli_epi16(_mm256_mullo_epi16(r, _mm256_set1_epi16(3)), 8);
-            tq_out16(y + 160 + 16 * k, _mm512_cvtepi16_epi32(r), d);
+            tq_out(y + 160 + 16 * k, _mm512_cvtepi16_epi32(r), d);
         }
-        for (int k = 0; k < 4; k++)
-            for (int j = 0; j < 4; j++)
-                y[240 + 4 * k + j] = (float)(slim_tq1_trit(qh[j], k) - 1) * df;
-    }
-}
-
-SLIM_TARGET_AVX512 void slim_dequantize_row_tq2_0_avx512(const void *restrict vx,
-                                                         float *restrict y, int64_t n)
-{
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK_K; i++, x += sizeof(block_tq2_0), y += QK_K) {
-        const __m512 d = _mm512_set1_ps(slim_nl_get_half(x + offsetof(block_tq2_0, d)));
-        const uint8_t *qs = x + offsetof(block_tq2_0, qs);
-        for (int h = 0; h < 2; h++) {
-            for (int m = 0; m < 32; m += 16) {
-                const __m512i b = _mm512_cvtepu8_epi32(nl_load16(qs + 32 * h + m));
-                for (int k = 0; k < 4; k++)
-                    tq_out16(y + 128 * h + 32 * k + m,
-                             _mm512_and_si512(_mm512_srli_epi32(b, 2 * k), _mm512_set1_epi32(3)), d);
-            }
-        }
+        tq1_dequant_qh(y + 240, x + offsetof(block_tq1_0, qh), df);
     }
 }
