@@ -123,9 +123,12 @@ static slim_error walk(packer *pk, const char *dir, const char *rel, int input, 
     return e;
 }
 
+/* By name, then by input, so a duplicate is reported at the later input. */
 static int by_name(const void *a, const void *b)
 {
-    return strcmp(((const in_file *)a)->name, ((const in_file *)b)->name);
+    const in_file *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->input > y->input) - (x->input < y->input);
 }
 
 static slim_error gather(packer *pk, const char *const *inputs, int n, slim_parse_error *where)
