@@ -1,5 +1,6 @@
 /*
- * AVX2 (+F16C) kernels for F16 and BF16 rows.
+ * AVX2 (+F16C) conversions for F16 and BF16 rows (the kernels are in
+ * simd/x86/plain_x86.h).
  *
  * F16C's round-to-nearest conversion gives slim_f32_to_half's bits for
  * every non-NaN float and slim_half_to_f32's for every half (a signalling
@@ -14,8 +15,9 @@
 
 /* 8 floats -> 8 halves, NaN -> sign | 0x7E00. */
 SLIM_TARGET_AVX2
-static inline __m128i f32_to_half8(__m256 v)
+static inline void px_f16_from_f32(uint8_t *y, const float *x)
 {
+    const __m256 v = _mm256_loadu_ps(x);
     __m128i h = _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     __m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
     if (__builtin_expect(_mm256_movemask_ps(nan) != 0, 0)) {
@@ -27,28 +29,13 @@ static inline __m128i f32_to_half8(__m256 v)
         __m128i m16 = _mm_packs_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
         h = _mm_blendv_epi8(h, fix16, m16);
     }
-    return h;
+    _mm_storeu_si128((__m128i *)y, h);
 }
 
 SLIM_TARGET_AVX2
-void slim_quantize_row_f16_avx2(const float *restrict x, void *restrict vy, int64_t n,
-                                const float *restrict qw)
+static inline void px_f32_from_f16(float *y, const uint8_t *x)
 {
-    uint8_t *y = vy;
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm_storeu_si128((__m128i *)(y + 2 * i), f32_to_half8(_mm256_loadu_ps(x + i)));
-    slim_quantize_row_f16_ref(x + i, y + 2 * i, n - i, qw);
-}
-
-SLIM_TARGET_AVX2
-void slim_dequantize_row_f16_avx2(const void *restrict vx, float *restrict y, int64_t n)
-{
-    const uint8_t *x = vx;
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(x + 2 * i))));
-    slim_dequantize_row_f16_ref(x + 2 * i, y + i, n - i);
+    _mm256_storeu_ps(y, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)x)));
 }
 
 /* 8 floats -> 8 bf16 as 32-bit lanes: round to nearest even, NaN -> quiet
@@ -65,30 +52,26 @@ static inline __m256i f32_to_bf16_lanes(__m256i u)
     return _mm256_blendv_epi8(r, q, nan);
 }
 
+/* 16 floats -> 16 bf16. */
 SLIM_TARGET_AVX2
-void slim_quantize_row_bf16_avx2(const float *restrict x, void *restrict vy, int64_t n,
-                                 const float *restrict qw)
+static inline void px_bf16_from_f32(uint8_t *y, const float *x)
 {
-    uint8_t *y = vy;
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        __m256i a = f32_to_bf16_lanes(_mm256_loadu_si256((const __m256i *)(x + i)));
-        __m256i b = f32_to_bf16_lanes(_mm256_loadu_si256((const __m256i *)(x + i + 8)));
-        /* packus works per 128-bit lane: restore element order. */
-        __m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), _MM_SHUFFLE(3, 1, 2, 0));
-        _mm256_storeu_si256((__m256i *)(y + 2 * i), p);
-    }
-    slim_quantize_row_bf16_ref(x + i, y + 2 * i, n - i, qw);
+    __m256i a = f32_to_bf16_lanes(_mm256_loadu_si256((const __m256i *)x));
+    __m256i b = f32_to_bf16_lanes(_mm256_loadu_si256((const __m256i *)(x + 8)));
+    /* packus works per 128-bit lane: restore element order. */
+    __m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), _MM_SHUFFLE(3, 1, 2, 0));
+    _mm256_storeu_si256((__m256i *)y, p);
 }
 
 SLIM_TARGET_AVX2
-void slim_dequantize_row_bf16_avx2(const void *restrict vx, float *restrict y, int64_t n)
+static inline void px_f32_from_bf16(float *y, const uint8_t *x)
 {
-    const uint8_t *x = vx;
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(x + 2 * i)));
-        _mm256_storeu_si256((__m256i *)(y + i), _mm256_slli_epi32(h, 16));
-    }
-    slim_dequantize_row_bf16_ref(x + 2 * i, y + i, n - i);
+    __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)x));
+    _mm256_storeu_si256((__m256i *)y, _mm256_slli_epi32(h, 16));
 }
+
+#define PX_TARGET SLIM_TARGET_AVX2
+#define PX_SUFFIX avx2
+#define PX_W 8
+#define PX_WB 16
+#include "simd/x86/plain_x86.h"
