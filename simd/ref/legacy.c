@@ -114,66 +114,81 @@ static float asym_search(const float *x, const float *qw, float sigma2, int nmax
 
 /* ---- kernels ---- */
 
+/* Offsets of a q4_0 (bits 4) or q5_0 (bits 5) block's fields; q4_0 has no qh. */
+#define SYM_SIZE(bits) ((bits) == 4 ? sizeof(block_q4_0) : sizeof(block_q5_0))
+#define SYM_D(bits) ((bits) == 4 ? offsetof(block_q4_0, d) : offsetof(block_q5_0, d))
+#define SYM_QS(bits) ((bits) == 4 ? offsetof(block_q4_0, qs) : offsetof(block_q5_0, qs))
+/* The same for q4_1 / q5_1. */
+#define ASYM_SIZE(bits) ((bits) == 4 ? sizeof(block_q4_1) : sizeof(block_q5_1))
+#define ASYM_D(bits) ((bits) == 4 ? offsetof(block_q4_1, d) : offsetof(block_q5_1, d))
+#define ASYM_M(bits) ((bits) == 4 ? offsetof(block_q4_1, m) : offsetof(block_q5_1, m))
+#define ASYM_QS(bits) ((bits) == 4 ? offsetof(block_q4_1, qs) : offsetof(block_q5_1, qs))
+
+/* The 4- or 5-bit levels L of one block to qs (and qh for bits 5). */
+static inline void pack_levels(const uint8_t *L, uint8_t *qs, uint8_t *qh, int bits)
+{
+    if (bits == 4)
+        slim_legacy_pack4(L, qs);
+    else
+        slim_legacy_pack5(L, qs, qh);
+}
+
+/* q4_0 (bits 4) or q5_0 (bits 5): levels l + nmax, nmax = 2^(bits-1). */
+static inline void quantize_sym(const float *restrict x, uint8_t *restrict y, int64_t n,
+                                const float *restrict qw, int bits)
+{
+    const int nmax = 1 << (bits - 1);
+    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
+    for (int64_t i = 0; i < n / QK; i++, y += SYM_SIZE(bits)) {
+        uint8_t L[QK];
+        const float *xb = x + i * QK;
+        float d = qw ? sym_search(xb, qw + i * QK, sigma2, nmax, L) : sym_levels(xb, nmax, L);
+        slim_legacy_put_half(y + SYM_D(bits), d);
+        pack_levels(L, y + SYM_QS(bits), y + offsetof(block_q5_0, qh), bits);
+    }
+}
+
+/* q4_1 (bits 4) or q5_1 (bits 5): levels in [0, 2^bits - 1] from the min;
+ * ggml caps the q4_1 levels only. */
+static inline void quantize_asym(const float *restrict x, uint8_t *restrict y, int64_t n,
+                                 const float *restrict qw, int bits)
+{
+    const int nmax = (1 << bits) - 1;
+    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
+    for (int64_t i = 0; i < n / QK; i++, y += ASYM_SIZE(bits)) {
+        uint8_t L[QK];
+        float m;
+        const float *xb = x + i * QK;
+        float d = qw ? asym_search(xb, qw + i * QK, sigma2, nmax, L, &m)
+                     : asym_levels(xb, nmax, bits == 4, L, &m);
+        slim_legacy_put_half(y + ASYM_D(bits), d);
+        slim_legacy_put_half(y + ASYM_M(bits), m);
+        pack_levels(L, y + ASYM_QS(bits), y + offsetof(block_q5_1, qh), bits);
+    }
+}
+
 void slim_quantize_row_q4_0_ref(const float *restrict x, void *restrict vy, int64_t n,
                                 const float *restrict qw)
 {
-    uint8_t *y = vy;
-    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
-    for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q4_0)) {
-        uint8_t L[QK];
-        const float *xb = x + i * QK;
-        float d = qw ? sym_search(xb, qw + i * QK, sigma2, 8, L) : sym_levels(xb, 8, L);
-        slim_legacy_put_half(y + offsetof(block_q4_0, d), d);
-        slim_legacy_pack4(L, y + offsetof(block_q4_0, qs));
-    }
+    quantize_sym(x, vy, n, qw, 4);
 }
 
 void slim_quantize_row_q5_0_ref(const float *restrict x, void *restrict vy, int64_t n,
                                 const float *restrict qw)
 {
-    uint8_t *y = vy;
-    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
-    for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q5_0)) {
-        uint8_t L[QK];
-        const float *xb = x + i * QK;
-        float d = qw ? sym_search(xb, qw + i * QK, sigma2, 16, L) : sym_levels(xb, 16, L);
-        slim_legacy_put_half(y + offsetof(block_q5_0, d), d);
-        slim_legacy_pack5(L, y + offsetof(block_q5_0, qs), y + offsetof(block_q5_0, qh));
-    }
+    quantize_sym(x, vy, n, qw, 5);
 }
 
 void slim_quantize_row_q4_1_ref(const float *restrict x, void *restrict vy, int64_t n,
                                 const float *restrict qw)
 {
-    uint8_t *y = vy;
-    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
-    for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q4_1)) {
-        uint8_t L[QK];
-        float m;
-        const float *xb = x + i * QK;
-        float d = qw ? asym_search(xb, qw + i * QK, sigma2, 15, L, &m)
-                     : asym_levels(xb, 15, 1, L, &m);
-        slim_legacy_put_half(y + offsetof(block_q4_1, d), d);
-        slim_legacy_put_half(y + offsetof(block_q4_1, m), m);
-        slim_legacy_pack4(L, y + offsetof(block_q4_1, qs));
-    }
+    quantize_asym(x, vy, n, qw, 4);
 }
 
 void slim_quantize_row_q5_1_ref(const float *restrict x, void *restrict vy, int64_t n,
                                 const float *restrict qw)
 {
-    uint8_t *y = vy;
-    const float sigma2 = qw ? slim_legacy_row_sigma2(x, n) : 0.0f;
-    for (int64_t i = 0; i < n / QK; i++, y += sizeof(block_q5_1)) {
-        uint8_t L[QK];
-        float m;
-        const float *xb = x + i * QK;
-        float d = qw ? asym_search(xb, qw + i * QK, sigma2, 31, L, &m)
-                     : asym_levels(xb, 31, 0, L, &m);
-        slim_legacy_put_half(y + offsetof(block_q5_1, d), d);
-        slim_legacy_put_half(y + offsetof(block_q5_1, m), m);
-        slim_legacy_pack5(L, y + offsetof(block_q5_1, qs), y + offsetof(block_q5_1, qh));
-    }
+    quantize_asym(x, vy, n, qw, 5);
 }
 
 /* q8_0 has no weighted variant in ggml: qw is ignored. */
@@ -209,56 +224,55 @@ static inline uint32_t load_qh(const uint8_t *qh)
            (uint32_t)qh[3] << 24;
 }
 
+/* Level of element j of a q4_x (bits 4) or q5_x (bits 5) block. */
+static inline int level(const uint8_t *qs, uint32_t qh, int bits, int j)
+{
+    return bits == 4 ? nibble(qs, j) : nibble(qs, j) | (int)((qh >> j) & 1) << 4;
+}
+
+/* q4_0 / q5_0: (l - 2^(bits-1)) * d. */
+static inline void dequantize_sym(const uint8_t *restrict x, float *restrict y, int64_t n, int bits)
+{
+    for (int64_t i = 0; i < n / QK; i++, x += SYM_SIZE(bits), y += QK) {
+        const float d = slim_legacy_get_half(x + SYM_D(bits));
+        const uint32_t qh = bits == 4 ? 0 : load_qh(x + offsetof(block_q5_0, qh));
+        const uint8_t *qs = x + SYM_QS(bits);
+        for (int j = 0; j < QK; j++)
+            y[j] = (float)(level(qs, qh, bits, j) - (1 << (bits - 1))) * d;
+    }
+}
+
+/* q4_1 / q5_1: l * d + m. */
+static inline void dequantize_asym(const uint8_t *restrict x, float *restrict y, int64_t n, int bits)
+{
+    for (int64_t i = 0; i < n / QK; i++, x += ASYM_SIZE(bits), y += QK) {
+        const float d = slim_legacy_get_half(x + ASYM_D(bits));
+        const float m = slim_legacy_get_half(x + ASYM_M(bits));
+        const uint32_t qh = bits == 4 ? 0 : load_qh(x + offsetof(block_q5_1, qh));
+        const uint8_t *qs = x + ASYM_QS(bits);
+        for (int j = 0; j < QK; j++)
+            y[j] = (float)level(qs, qh, bits, j) * d + m;
+    }
+}
+
 void slim_dequantize_row_q4_0_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_0), y += QK) {
-        const float d = slim_legacy_get_half(x + offsetof(block_q4_0, d));
-        const uint8_t *qs = x + offsetof(block_q4_0, qs);
-        for (int j = 0; j < QK; j++)
-            y[j] = (float)(nibble(qs, j) - 8) * d;
-    }
+    dequantize_sym(vx, y, n, 4);
 }
 
 void slim_dequantize_row_q4_1_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q4_1), y += QK) {
-        const float d = slim_legacy_get_half(x + offsetof(block_q4_1, d));
-        const float m = slim_legacy_get_half(x + offsetof(block_q4_1, m));
-        const uint8_t *qs = x + offsetof(block_q4_1, qs);
-        for (int j = 0; j < QK; j++)
-            y[j] = (float)nibble(qs, j) * d + m;
-    }
+    dequantize_asym(vx, y, n, 4);
 }
 
 void slim_dequantize_row_q5_0_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_0), y += QK) {
-        const float d = slim_legacy_get_half(x + offsetof(block_q5_0, d));
-        const uint32_t qh = load_qh(x + offsetof(block_q5_0, qh));
-        const uint8_t *qs = x + offsetof(block_q5_0, qs);
-        for (int j = 0; j < QK; j++) {
-            int l = nibble(qs, j) | (int)((qh >> j) & 1) << 4;
-            y[j] = (float)(l - 16) * d;
-        }
-    }
+    dequantize_sym(vx, y, n, 5);
 }
 
 void slim_dequantize_row_q5_1_ref(const void *restrict vx, float *restrict y, int64_t n)
 {
-    const uint8_t *x = vx;
-    for (int64_t i = 0; i < n / QK; i++, x += sizeof(block_q5_1), y += QK) {
-        const float d = slim_legacy_get_half(x + offsetof(block_q5_1, d));
-        const float m = slim_legacy_get_half(x + offsetof(block_q5_1, m));
-        const uint32_t qh = load_qh(x + offsetof(block_q5_1, qh));
-        const uint8_t *qs = x + offsetof(block_q5_1, qs);
-        for (int j = 0; j < QK; j++) {
-            int l = nibble(qs, j) | (int)((qh >> j) & 1) << 4;
-            y[j] = (float)l * d + m;
-        }
-    }
+    dequantize_asym(vx, y, n, 5);
 }
 
 void slim_dequantize_row_q8_0_ref(const void *restrict vx, float *restrict y, int64_t n)
