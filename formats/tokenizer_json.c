@@ -99,12 +99,13 @@ static slim_error pattern(ctx *c, const jl_val *o, hf_pattern *p, const char *pa
     if (!jl_is(pat, JL_OBJECT) || (!jl_is(s, JL_STRING) && !jl_is(r, JL_STRING)))
         return fail(c, SLIM_ERR_CORRUPT,
                     "%s.pattern: expected {\"String\": ...} or {\"Regex\": ...}", path);
-    const jl_val *v = s ? s : r;
+    int literal = jl_is(s, JL_STRING);
+    const jl_val *v = literal ? s : r;
     size_t off = 0;
-    slim_error err = hf_pattern_init(p, (v)->u.s, (v)->n, !s, &off);
+    slim_error err = hf_pattern_init(p, v->u.s, v->n, !literal, &off);
     if (err == SLIM_ERR_CORRUPT)
         return fail(c, err, "%s.pattern: invalid %s at offset %zu", path,
-                    s ? "string (empty)" : "regex", off);
+                    literal ? "string (empty)" : "regex", off);
     if (err != SLIM_OK)
         return fail(c, err, "%s.pattern: %s", path, slim_strerror(err));
     return SLIM_OK;
@@ -376,13 +377,13 @@ static slim_error decoder(ctx *c, const jl_val *o, const char *path, int depth)
     } else if (d->kind == HF_DEC_STRIP) {
         const jl_val *st = jl_get(c->doc, o, "start"), *sp = jl_get(c->doc, o, "stop");
         err = one_char(c, o, "content", &d->ch, path);
-        if (err == SLIM_OK && (!jl_is(st, JL_INT) || !jl_is(sp, JL_INT) ||
-                               (st)->u.i < 0 || (sp)->u.i < 0 ||
-                               (st)->u.i > 1 << 20 ||
-                               (sp)->u.i > 1 << 20))
-            err = fail(c, SLIM_ERR_CORRUPT, "%s: start and stop must be small integers", path);
-        d->start = (int)(st)->u.i;
-        d->stop = (int)(sp)->u.i;
+        if (err != SLIM_OK)
+            return err;
+        if (!jl_is(st, JL_INT) || !jl_is(sp, JL_INT) || st->u.i < 0 || sp->u.i < 0 ||
+            st->u.i > 1 << 20 || sp->u.i > 1 << 20)
+            return fail(c, SLIM_ERR_CORRUPT, "%s: start and stop must be small integers", path);
+        d->start = (int)st->u.i;
+        d->stop = (int)sp->u.i;
     } else if (d->kind == HF_DEC_REPLACE) {
         size_t n;
         const char *s = get_str(c, o, "content", &n);
