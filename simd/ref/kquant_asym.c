@@ -327,34 +327,39 @@ void slim_dequantize_row_q2_K_ref(const void *restrict x, float *restrict y, int
     }
 }
 
+/* The 256 values of a q4_K (qh NULL) or q5_K block: sub-block j of 32 is
+ * dl[j] * level - ml[j], the level from nibbles of qs and bit j of qh. */
+static void k4_dequant_block(const uint8_t *scales, slim_half d, slim_half dmin,
+                             const uint8_t *qs, const uint8_t *qh, float *y)
+{
+    float dl[QK_K / 32], ml[QK_K / 32];
+    slim_k4_sub_scales(scales, d, dmin, dl, ml);
+    for (int j = 0; j < QK_K / 32; ++j) {
+        const uint8_t *q = qs + 32 * (j / 2);
+        const int shift = 4 * (j & 1);
+        for (int l = 0; l < 32; ++l) {
+            int v = (q[l] >> shift) & 0xF;
+            if (qh)
+                v |= ((qh[l] >> j) & 1) << 4;
+            *y++ = dl[j] * v - ml[j];
+        }
+    }
+}
+
 void slim_dequantize_row_q4_K_ref(const void *restrict x, float *restrict y, int64_t n)
 {
-    for (int64_t i = 0; i < n / QK_K; ++i) {
+    for (int64_t i = 0; i < n / QK_K; ++i, y += QK_K) {
         block_q4_K b;
         memcpy(&b, (const char *)x + i * sizeof b, sizeof b);
-        float dl[QK_K / 32], ml[QK_K / 32];
-        slim_k4_sub_scales(b.scales, b.d, b.dmin, dl, ml);
-        for (int j = 0; j < QK_K / 32; ++j) {
-            const uint8_t *q = b.qs + 32 * (j / 2);
-            const int shift = 4 * (j & 1);
-            for (int l = 0; l < 32; ++l)
-                *y++ = dl[j] * ((q[l] >> shift) & 0xF) - ml[j];
-        }
+        k4_dequant_block(b.scales, b.d, b.dmin, b.qs, NULL, y);
     }
 }
 
 void slim_dequantize_row_q5_K_ref(const void *restrict x, float *restrict y, int64_t n)
 {
-    for (int64_t i = 0; i < n / QK_K; ++i) {
+    for (int64_t i = 0; i < n / QK_K; ++i, y += QK_K) {
         block_q5_K b;
         memcpy(&b, (const char *)x + i * sizeof b, sizeof b);
-        float dl[QK_K / 32], ml[QK_K / 32];
-        slim_k4_sub_scales(b.scales, b.d, b.dmin, dl, ml);
-        for (int j = 0; j < QK_K / 32; ++j) {
-            const uint8_t *q = b.qs + 32 * (j / 2);
-            const int shift = 4 * (j & 1);
-            for (int l = 0; l < 32; ++l)
-                *y++ = dl[j] * (((q[l] >> shift) & 0xF) | (((b.qh[l] >> j) & 1) << 4)) - ml[j];
-        }
+        k4_dequant_block(b.scales, b.d, b.dmin, b.qs, b.qh, y);
     }
 }
