@@ -183,6 +183,15 @@ $(BUILD)/bench/bench-%: bench/bench_%.c $(LIB_STATIC)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB_STATIC) $(LDLIBS_FULL)
 
+## bench-ggml: ggml's quantizer vs slim's, same input and run (GGML_DIR=a ggml checkout built with cmake in GGML_DIR/build)
+GGML_DIR ?= ../ggml
+bench-ggml: $(LIB_STATIC)
+	@test -f $(GGML_DIR)/include/ggml.h || { echo "bench-ggml: set GGML_DIR to a ggml checkout (cmake -B build && cmake --build build --target ggml-base)"; exit 2; }
+	@mkdir -p $(BUILD)/bench
+	$(Q)$(CC) -O2 -Iinclude -I$(GGML_DIR)/include -o $(BUILD)/bench/vs-ggml bench/vs_ggml.c $(LIB_STATIC) \
+	    -L$(GGML_DIR)/build/src -lggml-base -Wl,-rpath,$(abspath $(GGML_DIR))/build/src $(LDLIBS_FULL)
+	$(Q)$(BUILD)/bench/vs-ggml
+
 ## install: install the tools, library, header and slim.pc under PREFIX
 install: all
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
@@ -202,7 +211,7 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /' -e 's/: /\t/'
 
-.PHONY: all deps demo test test-unit check-neon check-sanitize fuzz-replay fuzz fuzz-afl bench install clean help
+.PHONY: all deps demo test test-unit check-neon check-sanitize fuzz-replay fuzz fuzz-afl bench bench-ggml install clean help
 .SECONDARY:
 
 -include $(FULL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TOOL_NAMES:%=$(BUILD)/tools/%.d) $(KCHECK_OBJS:.o=.d) \
