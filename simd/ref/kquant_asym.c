@@ -328,8 +328,10 @@ void slim_dequantize_row_q2_K_ref(const void *restrict x, float *restrict y, int
 }
 
 /* The 256 values of a q4_K (qh NULL) or q5_K block: sub-block j of 32 is
- * dl[j] * level - ml[j], the level from nibbles of qs and bit j of qh. */
-static void k4_dequant_block(const uint8_t *scales, slim_half d, slim_half dmin,
+ * dl[j] * level - ml[j], the level from nibbles of qs and bit j of qh.
+ * always_inline: qh is a constant NULL or not at each call, so each row
+ * kernel keeps its own loop. */
+static inline __attribute__((always_inline)) void k4_dequant_block(const uint8_t *scales, slim_half d, slim_half dmin,
                              const uint8_t *qs, const uint8_t *qh, float *y)
 {
     float dl[QK_K / 32], ml[QK_K / 32];

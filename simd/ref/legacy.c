@@ -114,6 +114,10 @@ static float asym_search(const float *x, const float *qw, float sigma2, int nmax
 
 /* ---- kernels ---- */
 
+/* Every helper below takes bits as a constant: always_inline makes each
+ * kernel as specialised as when it was written out. */
+#define LEG_INLINE static inline __attribute__((always_inline))
+
 /* Offsets of a q4_0 (bits 4) or q5_0 (bits 5) block's fields; q4_0 has no qh. */
 #define SYM_SIZE(bits) ((bits) == 4 ? sizeof(block_q4_0) : sizeof(block_q5_0))
 #define SYM_D(bits) ((bits) == 4 ? offsetof(block_q4_0, d) : offsetof(block_q5_0, d))
@@ -125,7 +129,7 @@ static float asym_search(const float *x, const float *qw, float sigma2, int nmax
 #define ASYM_QS(bits) ((bits) == 4 ? offsetof(block_q4_1, qs) : offsetof(block_q5_1, qs))
 
 /* The 4- or 5-bit levels L of one block to qs (and qh for bits 5). */
-static inline void pack_levels(const uint8_t *L, uint8_t *qs, uint8_t *qh, int bits)
+LEG_INLINE void pack_levels(const uint8_t *L, uint8_t *qs, uint8_t *qh, int bits)
 {
     if (bits == 4)
         slim_legacy_pack4(L, qs);
@@ -134,7 +138,7 @@ static inline void pack_levels(const uint8_t *L, uint8_t *qs, uint8_t *qh, int b
 }
 
 /* q4_0 (bits 4) or q5_0 (bits 5): levels l + nmax, nmax = 2^(bits-1). */
-static inline void quantize_sym(const float *restrict x, uint8_t *restrict y, int64_t n,
+LEG_INLINE void quantize_sym(const float *restrict x, uint8_t *restrict y, int64_t n,
                                 const float *restrict qw, int bits)
 {
     const int nmax = 1 << (bits - 1);
@@ -150,7 +154,7 @@ static inline void quantize_sym(const float *restrict x, uint8_t *restrict y, in
 
 /* q4_1 (bits 4) or q5_1 (bits 5): levels in [0, 2^bits - 1] from the min;
  * ggml caps the q4_1 levels only. */
-static inline void quantize_asym(const float *restrict x, uint8_t *restrict y, int64_t n,
+LEG_INLINE void quantize_asym(const float *restrict x, uint8_t *restrict y, int64_t n,
                                  const float *restrict qw, int bits)
 {
     const int nmax = (1 << bits) - 1;
@@ -225,13 +229,13 @@ static inline uint32_t load_qh(const uint8_t *qh)
 }
 
 /* Level of element j of a q4_x (bits 4) or q5_x (bits 5) block. */
-static inline int level(const uint8_t *qs, uint32_t qh, int bits, int j)
+LEG_INLINE int level(const uint8_t *qs, uint32_t qh, int bits, int j)
 {
     return bits == 4 ? nibble(qs, j) : nibble(qs, j) | (int)((qh >> j) & 1) << 4;
 }
 
 /* q4_0 / q5_0: (l - 2^(bits-1)) * d. */
-static inline void dequantize_sym(const uint8_t *restrict x, float *restrict y, int64_t n, int bits)
+LEG_INLINE void dequantize_sym(const uint8_t *restrict x, float *restrict y, int64_t n, int bits)
 {
     for (int64_t i = 0; i < n / QK; i++, x += SYM_SIZE(bits), y += QK) {
         const float d = slim_legacy_get_half(x + SYM_D(bits));
@@ -243,7 +247,7 @@ static inline void dequantize_sym(const uint8_t *restrict x, float *restrict y, 
 }
 
 /* q4_1 / q5_1: l * d + m. */
-static inline void dequantize_asym(const uint8_t *restrict x, float *restrict y, int64_t n, int bits)
+LEG_INLINE void dequantize_asym(const uint8_t *restrict x, float *restrict y, int64_t n, int bits)
 {
     for (int64_t i = 0; i < n / QK; i++, x += ASYM_SIZE(bits), y += QK) {
         const float d = slim_legacy_get_half(x + ASYM_D(bits));
