@@ -159,29 +159,54 @@ static void *grow(void **arr, size_t *n, size_t size)
     return (char *)p + (*n)++ * size;
 }
 
+/* ---- what every component parser shares ---- */
+
+typedef slim_error (*component_fn)(ctx *c, const jl_val *o, const char *path, int depth);
+
+/*
+ * The common head of the normalizer, pre-tokenizer, decoder and
+ * post-processor parsers: a missing or null component is none; anything else
+ * must be an object with a "type"; a "Sequence" walks the array under
+ * `list_key`, calling `self` on each element. *done is set when nothing is
+ * left for the caller (null, Sequence, or an error).
+ */
+static slim_error component_head(ctx *c, const jl_val *o, const char *path, int depth,
+                                 const char *list_key, component_fn self, const char **type,
+                                 int *done)
+{
+    *done = 1;
+    if (!o || jl_is(o, JL_NULL))
+        return SLIM_OK;
+    *type = get_str(c, o, "type", NULL);
+    if (!jl_is(o, JL_OBJECT) || !*type)
+        return fail(c, SLIM_ERR_CORRUPT, "%s: expected an object with a \"type\"", path);
+    if (strcmp(*type, "Sequence")) {
+        *done = 0;
+        return SLIM_OK;
+    }
+    const jl_val *a = jl_get(c->doc, o, list_key);
+    if (!jl_is(a, JL_ARRAY) || depth > 8)
+        return fail(c, SLIM_ERR_CORRUPT, "%s.%s: expected an array", path, list_key);
+    for (size_t i = 0; i < jl_size(a); i++) {
+        char sub[256];
+        snprintf(sub, sizeof sub, "%s.%s[%zu]", path, list_key, i);
+        slim_error err = self(c, jl_at(c->doc, a, i), sub, depth + 1);
+        if (err != SLIM_OK)
+            return err;
+    }
+    return SLIM_OK;
+}
+
 /* ---- normalizers ---- */
 
 static slim_error normalizer(ctx *c, const jl_val *o, const char *path, int depth)
 {
-    if (!o || jl_is(o, JL_NULL))
-        return SLIM_OK;
-    const char *type = get_str(c, o, "type", NULL);
-    if (!jl_is(o, JL_OBJECT) || !type)
-        return fail(c, SLIM_ERR_CORRUPT, "%s: expected an object with a \"type\"", path);
+    const char *type = NULL;
+    int done;
+    slim_error head = component_head(c, o, path, depth, "normalizers", normalizer, &type, &done);
+    if (head != SLIM_OK || done)
+        return head;
     slim_hf *hf = c->hf;
-    if (!strcmp(type, "Sequence")) {
-        const jl_val *a = jl_get(c->doc, o, "normalizers");
-        if (!jl_is(a, JL_ARRAY) || depth > 8)
-            return fail(c, SLIM_ERR_CORRUPT, "%s.normalizers: expected an array", path);
-        for (size_t i = 0; i < jl_size(a); i++) {
-            char sub[256];
-            snprintf(sub, sizeof sub, "%s.normalizers[%zu]", path, i);
-            slim_error err = normalizer(c, jl_at(c->doc, a, i), sub, depth + 1);
-            if (err != SLIM_OK)
-                return err;
-        }
-        return SLIM_OK;
-    }
     static const struct {
         const char *name;
         hf_norm_kind kind;
@@ -244,25 +269,12 @@ static slim_error behavior(ctx *c, const jl_val *o, hf_behavior def, hf_behavior
 
 static slim_error pre_tokenizer(ctx *c, const jl_val *o, const char *path, int depth)
 {
-    if (!o || jl_is(o, JL_NULL))
-        return SLIM_OK;
-    const char *type = get_str(c, o, "type", NULL);
-    if (!jl_is(o, JL_OBJECT) || !type)
-        return fail(c, SLIM_ERR_CORRUPT, "%s: expected an object with a \"type\"", path);
+    const char *type = NULL;
+    int done;
+    slim_error head = component_head(c, o, path, depth, "pretokenizers", pre_tokenizer, &type, &done);
+    if (head != SLIM_OK || done)
+        return head;
     slim_hf *hf = c->hf;
-    if (!strcmp(type, "Sequence")) {
-        const jl_val *a = jl_get(c->doc, o, "pretokenizers");
-        if (!jl_is(a, JL_ARRAY) || depth > 8)
-            return fail(c, SLIM_ERR_CORRUPT, "%s.pretokenizers: expected an array", path);
-        for (size_t i = 0; i < jl_size(a); i++) {
-            char sub[256];
-            snprintf(sub, sizeof sub, "%s.pretokenizers[%zu]", path, i);
-            slim_error err = pre_tokenizer(c, jl_at(c->doc, a, i), sub, depth + 1);
-            if (err != SLIM_OK)
-                return err;
-        }
-        return SLIM_OK;
-    }
     static const struct {
         const char *name;
         hf_pre_kind kind;
@@ -335,25 +347,12 @@ static slim_error pre_tokenizer(ctx *c, const jl_val *o, const char *path, int d
 
 static slim_error decoder(ctx *c, const jl_val *o, const char *path, int depth)
 {
-    if (!o || jl_is(o, JL_NULL))
-        return SLIM_OK;
-    const char *type = get_str(c, o, "type", NULL);
-    if (!jl_is(o, JL_OBJECT) || !type)
-        return fail(c, SLIM_ERR_CORRUPT, "%s: expected an object with a \"type\"", path);
+    const char *type = NULL;
+    int done;
+    slim_error head = component_head(c, o, path, depth, "decoders", decoder, &type, &done);
+    if (head != SLIM_OK || done)
+        return head;
     slim_hf *hf = c->hf;
-    if (!strcmp(type, "Sequence")) {
-        const jl_val *a = jl_get(c->doc, o, "decoders");
-        if (!jl_is(a, JL_ARRAY) || depth > 8)
-            return fail(c, SLIM_ERR_CORRUPT, "%s.decoders: expected an array", path);
-        for (size_t i = 0; i < jl_size(a); i++) {
-            char sub[256];
-            snprintf(sub, sizeof sub, "%s.decoders[%zu]", path, i);
-            slim_error err = decoder(c, jl_at(c->doc, a, i), sub, depth + 1);
-            if (err != SLIM_OK)
-                return err;
-        }
-        return SLIM_OK;
-    }
     static const struct {
         const char *name;
         hf_dec_kind kind;
@@ -431,24 +430,11 @@ static slim_error tok_pair(ctx *c, const jl_val *o, const char *k, uint32_t *id,
 
 static slim_error post_processor(ctx *c, const jl_val *o, const char *path, int depth)
 {
-    if (!o || jl_is(o, JL_NULL))
-        return SLIM_OK;
-    const char *type = get_str(c, o, "type", NULL);
-    if (!jl_is(o, JL_OBJECT) || !type)
-        return fail(c, SLIM_ERR_CORRUPT, "%s: expected an object with a \"type\"", path);
-    if (!strcmp(type, "Sequence")) {
-        const jl_val *a = jl_get(c->doc, o, "processors");
-        if (!jl_is(a, JL_ARRAY) || depth > 8)
-            return fail(c, SLIM_ERR_CORRUPT, "%s.processors: expected an array", path);
-        for (size_t i = 0; i < jl_size(a); i++) {
-            char sub[256];
-            snprintf(sub, sizeof sub, "%s.processors[%zu]", path, i);
-            slim_error err = post_processor(c, jl_at(c->doc, a, i), sub, depth + 1);
-            if (err != SLIM_OK)
-                return err;
-        }
-        return SLIM_OK;
-    }
+    const char *type = NULL;
+    int done;
+    slim_error head = component_head(c, o, path, depth, "processors", post_processor, &type, &done);
+    if (head != SLIM_OK || done)
+        return head;
     if (!strcmp(type, "ByteLevel"))
         return SLIM_OK; /* offsets only; ids unchanged */
     if (c->hf->tmpl)
