@@ -658,29 +658,22 @@ static int cmd_info(int argc, char **argv)
                info.n_ranks, info.n_specials);
         printf("normalizer:     %s\n", info.normalizer);
         printf("pre-tokenizer:  %s\n", info.pre_tokenizer);
-        for (size_t i = 0; i < info.n_specials; i++) {
-            const char *text;
-            uint32_t id;
-            slim_tokenizer_special(tok, i, &text, &id);
-            printf("added:          %s = %u\n", text, id);
-        }
-        slim_tokenizer_free(tok);
-        if (fflush(stdout) != 0 || ferror(stdout))
-            cli_fail("cannot write to stdout");
-        return CLI_EXIT_OK;
+    } else {
+        printf("kind:           %s (byte-level BPE, ranks of concatenated bytes)\n", info.kind);
+        printf("vocabulary:     %zu ids (%zu BPE tokens, %zu special)\n", info.vocab_size,
+               info.n_ranks, info.n_specials);
+        printf("normalizer:     none\n");
+        printf("pre-tokenizer:  regex split (%s%s)\n", info.pretok,
+               strcmp(info.pretok, "pcre2") ? ", hand-written" : "");
+        printf("pattern:        %s\n", info.pattern);
     }
-    printf("kind:           %s (byte-level BPE, ranks of concatenated bytes)\n", info.kind);
-    printf("vocabulary:     %zu ids (%zu BPE tokens, %zu special)\n", info.vocab_size,
-           info.n_ranks, info.n_specials);
-    printf("normalizer:     none\n");
-    printf("pre-tokenizer:  regex split (%s%s)\n", info.pretok,
-           strcmp(info.pretok, "pcre2") ? ", hand-written" : "");
-    printf("pattern:        %s\n", info.pattern);
+    /* tokenizer.json calls them added tokens, tiktoken special tokens. */
+    const char *label = info.normalizer ? "added:  " : "special:";
     for (size_t i = 0; i < info.n_specials; i++) {
         const char *text;
         uint32_t id;
         slim_tokenizer_special(tok, i, &text, &id);
-        printf("special:        %s = %u\n", text, id);
+        printf("%s        %s = %u\n", label, text, id);
     }
     slim_tokenizer_free(tok);
     if (fflush(stdout) != 0 || ferror(stdout))
