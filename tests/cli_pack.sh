@@ -6,6 +6,7 @@
 #
 #   bash tests/cli_pack.sh [path/to/slim-pack]
 set -u
+. "$(dirname "$0")/cli_lib.sh"
 
 P=$(realpath "${1:-bin/slim-pack}")
 DATA=${SLIM_SHARED_DATA:-$(realpath ../shared/data 2>/dev/null)}
@@ -13,23 +14,6 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/slim-pack-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-pass=0 fail=0
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
-# expect CODE 'stderr substring' command...
-expect() {
-    local code=$1 msg=$2
-    shift 2
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" -ne "$code" ]; then
-        bad "'$*' exited $got, expected $code; stderr: $(cat err.txt)"
-    elif [ -n "$msg" ] && ! grep -qF -- "$msg" err.txt; then
-        bad "'$*': stderr lacks '$msg': $(cat err.txt)"
-    else
-        pass=$((pass + 1))
-    fi
-}
 
 # same_tensors A B: two safetensors files hold the same tensors (names,
 # dtypes, shapes, bytes), whatever their header order.

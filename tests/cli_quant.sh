@@ -5,30 +5,13 @@
 #
 #   bash tests/cli_quant.sh [path/to/slim-quant]
 set -u
+. "$(dirname "$0")/cli_lib.sh"
 
 Q=$(realpath "${1:-bin/slim-quant}")
 work=$(mktemp -d "${TMPDIR:-/tmp}/slim-cli-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-pass=0 fail=0
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
-# expect CODE 'message substring' command... : runs the command, checks its
-# exit code and that stderr contains the substring.
-expect() {
-    local code=$1 msg=$2
-    shift 2
-    "$@" >out.txt 2>err.txt
-    local got=$?
-    if [ "$got" -ne "$code" ]; then
-        bad "'$*' exited $got, expected $code; stderr: $(cat err.txt)"
-    elif [ -n "$msg" ] && ! grep -qF -- "$msg" err.txt; then
-        bad "'$*': stderr lacks '$msg': $(cat err.txt)"
-    else
-        pass=$((pass + 1))
-    fi
-}
 
 # Only the inputs may exist after a failed run (no output, no temporary).
 inputs="err.txt in.f32 keep.q odd.f32 out.txt small.imx w.f32"
