@@ -465,6 +465,40 @@ SLIM_API slim_error slim_tokenizer_add_special(const slim_tokenizer *tok, const 
                                                size_t *n_out);
 
 /**
+ * Loads the tokenizer of a GGUF model file (its tokenizer.ggml.* metadata),
+ * encoding as llama.cpp does:
+ *  - tokenizer.ggml.model "gpt2": byte-level BPE with tokenizer.ggml.merges,
+ *    split by the regexes llama.cpp uses for tokenizer.ggml.pre ("default",
+ *    "gpt-2", "llama-bpe", "qwen2", ... see docs/TOKENIZERS.md);
+ *  - "llama": llama.cpp's SentencePiece tokenizer (merges by the score of
+ *    the merged token, spaces as U+2581 with a prefix space unless
+ *    tokenizer.ggml.add_space_prefix is false, byte fallback to <0xXX>).
+ * Tokens of type CONTROL and UNKNOWN are the special tokens (slim_special_mode
+ * applies); USER_DEFINED ones are always recognized in text.
+ * slim_tokenizer_add_special() adds BOS / EOS as tokenizer.ggml.add_bos_token
+ * and add_eos_token say. Decoding gives the text back (U+2581 -> space, the
+ * prefix space dropped, <0xXX> -> bytes; special tokens give their text).
+ * Another model or pre is SLIM_ERR_UNSUPPORTED naming it; a missing key
+ * SLIM_ERR_NOT_FOUND; a bad id, a wrong type, an array length that differs
+ * from the token count, a merge naming an unknown token: SLIM_ERR_CORRUPT /
+ * SLIM_ERR_BAD_TYPE / SLIM_ERR_NOT_FOUND. On failure msg (msg_cap bytes, may
+ * be NULL) receives one line naming the key and the element index, and
+ * where (may be NULL) gets offset = the file offset of the entry and
+ * index = the element.
+ */
+SLIM_API slim_error slim_tokenizer_load_gguf(const char *path, slim_tokenizer **out, char *msg,
+                                             size_t msg_cap, slim_tok_where *where);
+
+/** The same from a GGUF file already open (g may be closed afterwards: the
+ * tokenizer copies what it needs). */
+typedef struct slim_gguf slim_gguf;
+SLIM_API slim_error slim_tokenizer_from_gguf(const slim_gguf *g, slim_tokenizer **out,
+                                             char *msg, size_t msg_cap, slim_tok_where *where);
+
+/** 1 if the first n bytes of a file start like a GGUF file ("GGUF"). */
+SLIM_API int slim_tokenizer_is_gguf(const void *head, size_t n);
+
+/**
  * Length of the longest prefix of s[0..n) that is valid UTF-8 (as the
  * encoder requires: no overlong forms, surrogates or code points above
  * U+10FFFF); n if all of it is. Lets callers find and replace invalid bytes.
@@ -674,6 +708,38 @@ SLIM_API slim_error slim_gguf_writer_finish(slim_gguf_writer *w);
 /** Drops an unfinished writer and its temporary file. Accepts NULL. */
 SLIM_API void slim_gguf_writer_abort(slim_gguf_writer *w);
 
+/**
+ * What slim_gguf_writer_add_hf_tokenizer() wrote (optional output).
+ */
+typedef struct slim_gguf_vocab_info {
+    char     model[16];   /* tokenizer.ggml.model: "llama" or "gpt2" */
+    char     pre[32];     /* tokenizer.ggml.pre: "default", "llama-bpe", ... */
+    uint64_t n_tokens;    /* length of tokenizer.ggml.tokens (config.json's
+                             vocab_size when it pads the vocabulary) */
+    uint64_t n_merges;    /* 0 for "llama" */
+    uint64_t n_kv;        /* entries added */
+} slim_gguf_vocab_info;
+
+/**
+ * Adds the tokenizer metadata of the Hugging Face model folder `dir`
+ * (tokenizer.json, plus tokenizer_config.json, generation_config.json,
+ * config.json and tokenizer.model when present) to the writer, as
+ * llama.cpp's convert_hf_to_gguf.py writes it, in its order:
+ * tokenizer.ggml.model, .pre, .tokens, .scores (llama), .token_type,
+ * .merges (gpt2), then .bos/.eos/.unknown/.padding_token_id,
+ * .add_bos_token/.add_sep_token/.add_eos_token and tokenizer.chat_template
+ * where the folder defines them. A SentencePiece-style tokenizer.json
+ * (BPE + byte fallback + Metaspace/Prepend "U+2581") gives model "llama";
+ * a byte-level one gives "gpt2" with the pre name recognized from its split
+ * regex (llama-bpe, qwen2, gpt-2 ...). Anything else is SLIM_ERR_UNSUPPORTED
+ * naming it. Call it before the first tensor data is written. On failure
+ * msg (may be NULL) receives one line saying what and where; entries
+ * already added stay (abort the writer). Thread-safe for distinct writers.
+ */
+SLIM_API slim_error slim_gguf_writer_add_hf_tokenizer(slim_gguf_writer *w, const char *dir,
+                                                      slim_gguf_vocab_info *info, char *msg,
+                                                      size_t msg_cap);
+
 /* ---------------------------------------------------- split GGUF models */
 
 /*
@@ -808,6 +874,297 @@ SLIM_API slim_error slim_st_writer_write(slim_st_writer *w, const void *data, si
 SLIM_API slim_error slim_st_writer_finish(slim_st_writer *w);
 /** Drops an unfinished writer and its temporary file. Accepts NULL. */
 SLIM_API void slim_st_writer_abort(slim_st_writer *w);
+
+/* ======================================================================
+ * Quantization mixes: llama-quantize's file types and per-tensor rules
+ * ====================================================================== */
+
+/*
+ * A llama.cpp "file type" (llama_ftype) names a mix: a default tensor type
+ * plus rules that give some tensors more bits (attn_v, ffn_down, output),
+ * keep 1-D tensors and norms as they are, and fall back to another type when
+ * a row is not a whole number of blocks. slim_mix_plan() applies those rules
+ * exactly as llama.cpp's llama-quantize does (src/llama-quant.cpp), so a
+ * converter that quantizes each tensor to the planned type writes the same
+ * tensor types as llama-quantize.
+ */
+
+/** llama.cpp file types, numbered as LLAMA_FTYPE_* (general.file_type). */
+typedef enum slim_ftype {
+    SLIM_FTYPE_ALL_F32    = 0,
+    SLIM_FTYPE_F16        = 1,
+    SLIM_FTYPE_Q4_0       = 2,
+    SLIM_FTYPE_Q4_1       = 3,
+    SLIM_FTYPE_Q8_0       = 7,
+    SLIM_FTYPE_Q5_0       = 8,
+    SLIM_FTYPE_Q5_1       = 9,
+    SLIM_FTYPE_Q2_K       = 10,
+    SLIM_FTYPE_Q3_K_S     = 11,
+    SLIM_FTYPE_Q3_K_M     = 12,
+    SLIM_FTYPE_Q3_K_L     = 13,
+    SLIM_FTYPE_Q4_K_S     = 14,
+    SLIM_FTYPE_Q4_K_M     = 15,
+    SLIM_FTYPE_Q5_K_S     = 16,
+    SLIM_FTYPE_Q5_K_M     = 17,
+    SLIM_FTYPE_Q6_K       = 18,
+    SLIM_FTYPE_IQ4_NL     = 25,
+    SLIM_FTYPE_IQ4_XS     = 30,
+    SLIM_FTYPE_BF16       = 32,
+    SLIM_FTYPE_TQ1_0      = 36,
+    SLIM_FTYPE_TQ2_0      = 37,
+    SLIM_FTYPE_MXFP4_MOE  = 38,
+    SLIM_FTYPE_COUNT_     = 39  /* not a file type: one past the last value */
+} slim_ftype;
+
+/**
+ * Parses a file type name as llama-quantize does, case-insensitive: "F32",
+ * "F16", "BF16", "Q8_0", "Q4_K_M", ..., the aliases "Q3_K" (= Q3_K_M), "Q4_K"
+ * (= Q4_K_M), "Q5_K" (= Q5_K_M), and "MXFP4" for "MXFP4_MOE".
+ * SLIM_ERR_NOT_FOUND for another name, SLIM_ERR_INVALID_ARG for NULL.
+ */
+SLIM_API slim_error slim_ftype_from_name(const char *name, slim_ftype *out);
+
+/** llama-quantize's name of `ft` ("Q4_K_M", "F32"), or NULL if unknown. */
+SLIM_API const char *slim_ftype_name(slim_ftype ft);
+
+/** The default tensor type of `ft` (Q4_K_M -> Q4_K), SLIM_TYPE_COUNT if unknown. */
+SLIM_API slim_type slim_ftype_default_type(slim_ftype ft);
+
+/** The model facts the rules look at (from the GGUF header or config.json). */
+typedef struct slim_mix_model {
+    const char *arch;      /* general.architecture ("llama", "qwen2", "falcon", ...);
+                              NULL = "llama" */
+    int         n_layer;   /* block_count: the ffn_* layer counters run over it */
+    int         n_head;    /* attention.head_count (layer 0) */
+    int         n_head_kv; /* attention.head_count_kv; 0 = same as n_head */
+    int         n_expert;  /* expert_count; 0 or 1 for a dense model */
+} slim_mix_model;
+
+/** One --tensor-type override: the first pattern that matches wins. */
+typedef struct slim_mix_override {
+    const char *pattern;   /* a regular expression searched for in the tensor
+                              name (std::regex_search, ECMAScript subset: . [] [^]
+                              * + ? {m,n} | () ^ $ and \d \w \s \. escapes);
+                              lowercased first, as llama-quantize does */
+    slim_type   type;
+} slim_mix_override;
+
+/** What the user asked for (llama-quantize's options). Zero-init, then set. */
+typedef struct slim_mix_options {
+    slim_ftype  ftype;
+    int         pure;              /* --pure: every quantizable tensor gets the
+                                      default type, no rules, no fallback */
+    int         has_imatrix;       /* an importance matrix is given (changes some
+                                      rules) */
+    int         leave_output;      /* --leave-output-tensor: output.weight is not
+                                      quantized */
+    int         set_output_type;   /* --output-tensor-type: use output_type */
+    slim_type   output_type;
+    int         set_token_embd_type; /* --token-embedding-type */
+    slim_type   token_embd_type;
+    const slim_mix_override *overrides; /* --tensor-type, in order; may be NULL */
+    size_t      n_overrides;
+} slim_mix_options;
+
+/** One tensor of a plan: the caller fills the inputs, the plan the outputs. */
+typedef struct slim_mix_tensor {
+    /* in */
+    const char *name;      /* GGUF tensor name ("blk.3.attn_v.weight") */
+    int         n_dims;    /* as stored; ne[] beyond n_dims are ignored */
+    int64_t     ne[SLIM_GGUF_MAX_DIMS]; /* ggml order: ne[0] = columns */
+    slim_type   src_type;  /* the type the tensor has before quantizing (what
+                              convert_hf_to_gguf would write: F32 for 1-D,
+                              else the outtype); kept for tensors not quantized */
+    /* out */
+    slim_type   type;      /* the type to write */
+    unsigned    flags;     /* SLIM_MIX_* bits below */
+} slim_mix_tensor;
+
+enum {
+    SLIM_MIX_QUANTIZABLE   = 1u << 0, /* llama-quantize may change its type */
+    SLIM_MIX_OVERRIDDEN    = 1u << 1, /* a --tensor-type / --output-tensor-type /
+                                         --token-embedding-type choice */
+    SLIM_MIX_FALLBACK      = 1u << 2, /* the rows did not fit the chosen type's
+                                         blocks: llama.cpp's fallback was used */
+    SLIM_MIX_F16_BEYOND    = 1u << 3, /* llama.cpp would fail here (no fallback
+                                         for the type, or --pure on an unfit
+                                         row): slim uses F16 instead */
+    SLIM_MIX_NEEDS_IMATRIX = 1u << 4  /* llama.cpp refuses this without an
+                                         importance matrix */
+};
+
+/**
+ * Chooses every tensor's type as llama-quantize would for `opt`. Give all the
+ * tensors of the model at once, in any order: the attn_v and ffn_down layer
+ * counters run in llama-quantize's order (see slim_mix_compare_names), which
+ * the plan applies internally. Fills tensors[i].type and .flags.
+ * Returns SLIM_OK, SLIM_ERR_INVALID_ARG (NULL arguments, n_layer <= 0, an
+ * unknown ftype), SLIM_ERR_CORRUPT (a bad override pattern; *bad = -1 - its
+ * index), SLIM_ERR_SHAPE (a MoE tensor name without a valid "blk.N." layer;
+ * *bad = its index), SLIM_ERR_NOMEM. `bad` may be NULL. Thread-safe.
+ */
+SLIM_API slim_error slim_mix_plan(const slim_mix_model *model, const slim_mix_options *opt,
+                                  slim_mix_tensor *tensors, size_t n, int64_t *bad);
+
+/**
+ * llama-quantize's tensor order (the loader's weights map): tensors without a
+ * "blk.N." prefix first, then by layer number, then by name (strcmp).
+ * Returns <0, 0, >0 like strcmp; usable with qsort on names.
+ */
+SLIM_API int slim_mix_compare_names(const char *a, const char *b);
+
+/* ======================================================================
+ * Importance matrices (llama.cpp imatrix files)
+ * ====================================================================== */
+
+/**
+ * An importance matrix as llama-quantize uses it: per tensor name, one weight
+ * per column (times the number of experts), ready to pass to slim_quantize()
+ * as `imatrix`. Read from either file form of llama.cpp's imatrix tool:
+ *  - GGUF ("<name>.in_sum2" and "<name>.counts" tensors, imatrix.* keys):
+ *    value = sum / count per expert (1 where the count is 0);
+ *  - legacy .dat (int32 entry count; per entry int32 name length, name,
+ *    int32 ncall, int32 nval, nval float32; then optionally int32 chunk count,
+ *    int32 length and the dataset name): value = stored / ncall when ncall > 0.
+ * Both give the float values llama-quantize computes. The handle is
+ * immutable: any number of threads may read it.
+ */
+typedef struct slim_imatrix slim_imatrix;
+
+typedef struct slim_imatrix_entry {
+    const char  *name;      /* NUL-terminated tensor name */
+    int64_t      n_values;  /* columns x experts */
+    int64_t      n_experts; /* number of counts (1 for a dense tensor) */
+    const float *values;    /* n_values weights */
+} slim_imatrix_entry;
+
+/**
+ * Reads the imatrix file at `path` (GGUF if it starts with "GGUF", else the
+ * legacy form). Errors: SLIM_ERR_IO, SLIM_ERR_NOMEM, the GGUF parse errors,
+ * SLIM_ERR_TRUNCATED / _CORRUPT / _TOO_LARGE (legacy file: `where` has the
+ * byte offset), SLIM_ERR_NOT_FOUND (a GGUF file with no imatrix entry, or an
+ * .in_sum2 without its .counts), SLIM_ERR_SHAPE (sums not a multiple of the
+ * counts), SLIM_ERR_NONFINITE (NaN or Inf values, as llama-quantize refuses).
+ * *out is freed with slim_imatrix_close.
+ */
+SLIM_API slim_error slim_imatrix_open(const char *path, slim_imatrix **out,
+                                      slim_parse_error *where);
+/** The same from bytes in memory (copied as needed: the buffer may go). */
+SLIM_API slim_error slim_imatrix_parse(const void *data, size_t size, slim_imatrix **out,
+                                       slim_parse_error *where);
+SLIM_API void slim_imatrix_close(slim_imatrix *m);
+/** Number of entries; entry i (sorted by name) or NULL. */
+SLIM_API size_t slim_imatrix_count(const slim_imatrix *m);
+SLIM_API const slim_imatrix_entry *slim_imatrix_at(const slim_imatrix *m, size_t i);
+/** The entry for tensor `name`, or NULL. */
+SLIM_API const slim_imatrix_entry *slim_imatrix_find(const slim_imatrix *m, const char *name);
+/** The chunk count (imatrix.chunk_count, or the legacy trailer's; 0 if absent). */
+SLIM_API int64_t slim_imatrix_chunk_count(const slim_imatrix *m);
+/** Number of dataset names and dataset i (NUL-terminated) or NULL; llama-quantize
+ *  writes the first as quantize.imatrix.dataset. */
+SLIM_API size_t slim_imatrix_dataset_count(const slim_imatrix *m);
+SLIM_API const char *slim_imatrix_dataset(const slim_imatrix *m, size_t i);
+/** Non-zero for a legacy .dat file. */
+SLIM_API int slim_imatrix_is_legacy(const slim_imatrix *m);
+
+/* ======================================================================
+ * Model conversion
+ * ====================================================================== */
+
+/*
+ * Turns a Hugging Face model folder (config.json and model.safetensors or a
+ * sharded model.safetensors.index.json; LlamaForCausalLM,
+ * MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM; F32, F16 or BF16
+ * weights) or a GGUF file (F32, F16, BF16 or Q8_0 tensors) into a GGUF v3
+ * file that llama.cpp loads. Two steps: slim_convert_plan() reads and checks
+ * the input and decides every output tensor's name, type and size (a dry
+ * run stops there); slim_convert_write() streams the tensors one by one
+ * (mapped input, one tensor's rows in flight, all threads on each) into a
+ * temporary file renamed into place only when complete.
+ *
+ * A Hugging Face folder to F32, F16, BF16 or Q8_0 gives what llama.cpp's
+ * convert_hf_to_gguf.py gives (same metadata, tensor names, order, types
+ * and bytes; Q and K un-permuted for Llama). Other types, --pure and GGUF
+ * inputs give what convert_hf_to_gguf.py followed by llama-quantize gives.
+ */
+
+/** A planned conversion (opaque). Used by one thread at a time. */
+typedef struct slim_convert slim_convert;
+
+typedef struct slim_convert_options {
+    /* llama.cpp's file type: "F32", "F16", "BF16", "Q8_0"; with pure, any
+     * type slim quantizes ("Q4_K", "IQ4_NL") or file type ("Q4_K_M"). */
+    const char *type;
+    int pure;              /* every quantizable tensor gets the one type */
+    /* "REGEX=TYPE" overrides for tensors whose name the POSIX extended regex
+     * matches (first match wins), as llama-quantize's --tensor-type. */
+    const char *const *tensor_types;
+    size_t n_tensor_types;
+    int threads;           /* <= 0: all cores; the output does not depend on it */
+} slim_convert_options;
+
+/** One output tensor of the plan. Strings are owned by the plan. */
+typedef struct slim_convert_tensor {
+    const char *name;      /* GGUF name ("blk.0.attn_q.weight") */
+    const char *source;    /* name in the input */
+    slim_type   src_type;  /* as stored in the input */
+    slim_type   type;      /* written as */
+    int         n_dims;
+    int64_t     ne[4];     /* ne[0] innermost, as in GGUF */
+    uint64_t    src_bytes;
+    uint64_t    out_bytes;
+    int         fallback;  /* 1: F16 because a row is not a whole number of
+                              blocks of the type asked for */
+} slim_convert_tensor;
+
+typedef struct slim_convert_info {
+    const char *arch;        /* "llama", "qwen2", "qwen3" */
+    const char *source_arch; /* config.json's architecture, or "gguf" */
+    uint32_t    file_type;   /* general.file_type (llama_ftype) */
+    uint64_t    n_params;    /* elements of all tensors */
+    uint64_t    src_bytes;   /* tensor data read */
+    uint64_t    out_bytes;   /* tensor data written */
+    uint64_t    n_fallback;  /* tensors given F16 (see slim_convert_tensor) */
+} slim_convert_info;
+
+/**
+ * Reads `input` (a folder, a .safetensors/.index.json inside one, or a
+ * .gguf file), checks it and plans the output. opt->type is required.
+ * On failure msg (msg_cap bytes, may be NULL) receives one line naming the
+ * file, tensor or key at fault. Errors: SLIM_ERR_NOT_FOUND (a missing file
+ * or tensor), SLIM_ERR_UNSUPPORTED (an architecture - the message lists the
+ * supported ones -, a source dtype, a type this build cannot write),
+ * SLIM_ERR_SHAPE (a tensor whose shape disagrees with config.json),
+ * SLIM_ERR_BAD_JSON, SLIM_ERR_INVALID_ARG (a bad type name or pattern), the
+ * safetensors and GGUF parse errors, SLIM_ERR_NOMEM. *out is NULL on failure.
+ */
+SLIM_API slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
+                                      slim_convert **out, char *msg, size_t msg_cap);
+
+SLIM_API const slim_convert_info *slim_convert_get_info(const slim_convert *c);
+SLIM_API uint64_t slim_convert_tensor_count(const slim_convert *c);
+/** Tensor i in output order, or NULL. */
+SLIM_API const slim_convert_tensor *slim_convert_tensor_at(const slim_convert *c, uint64_t i);
+
+/** Called from the calling thread after each chunk: tensor index, bytes of
+ *  source data done in all and in total. */
+typedef void (*slim_convert_progress_fn)(void *ctx, uint64_t tensor, uint64_t done,
+                                         uint64_t total);
+
+/**
+ * Writes the planned GGUF to out_path (temporary file, renamed when
+ * complete; removed on any failure). Errors: SLIM_ERR_NONFINITE (msg names
+ * the tensor, row and column of the first NaN or Inf), SLIM_ERR_IO (errno
+ * kept: ENOSPC for a full disk), SLIM_ERR_NOMEM, SLIM_ERR_UNSUPPORTED.
+ * Memory: two buffers of one chunk of rows (at most 64 MiB each, or one
+ * row) besides the mapped input.
+ */
+SLIM_API slim_error slim_convert_write(slim_convert *c, const char *out_path,
+                                       slim_convert_progress_fn progress, void *progress_ctx,
+                                       char *msg, size_t msg_cap);
+
+/** Releases the plan and its input mappings. Accepts NULL. */
+SLIM_API void slim_convert_free(slim_convert *c);
 
 /* ======================================================================
  * Quantization error metrics and synthetic test weights
@@ -1006,6 +1363,180 @@ SLIM_API slim_error slim_archive_verify(const slim_archive *a, int threads,
 
 /** 1 if data (the first `size` bytes of a file) starts like a .slim archive. */
 SLIM_API int slim_archive_detect(const void *data, size_t size);
+
+/* ======================================================================
+ * Batch tokenization: corpora into training token files
+ * ====================================================================== */
+
+/*
+ * slim_batch_run() tokenizes whole corpora (text or jsonl files, plain or
+ * zstd-compressed, told by their magic bytes) into the token files training
+ * code reads: flat .bin (nanoGPT), numpy .npy, Megatron-LM's indexed dataset
+ * (.bin + .idx, MMIDIDX) or jsonl. Reading and writing run on the calling
+ * thread and tokenization on `threads` workers; chunks of whole records go
+ * through a bounded ring of 2 x threads slots, so memory stays about
+ * 2 x threads x (5 x chunk_size) whatever the corpus size (plus 20 bytes per
+ * document for a Megatron index). The output is the same bytes for every
+ * thread count and in input order. Every output is written under a
+ * temporary name and renamed only when the whole run succeeded.
+ */
+
+/** How an input is cut into documents. */
+typedef enum slim_corpus_split {
+    SLIM_SPLIT_FILE       = 0, /* the whole input is one document */
+    SLIM_SPLIT_LINES      = 1, /* each non-empty line ("\r\n" or "\n" ends it) */
+    SLIM_SPLIT_PARAGRAPHS = 2, /* runs of non-blank lines (blank: only spaces,
+                                  tabs or "\r"), inner newlines kept */
+    SLIM_SPLIT_JSONL      = 3  /* one JSON object per non-blank line; the
+                                  document is one of its string fields */
+} slim_corpus_split;
+
+/** Token file formats. */
+typedef enum slim_tokfile_format {
+    SLIM_TOKFILE_BIN      = 0, /* raw little-endian ids, no header */
+    SLIM_TOKFILE_NPY      = 1, /* a 1-D numpy array (format 1.0, 128-byte header) */
+    SLIM_TOKFILE_MEGATRON = 2, /* PREFIX.bin + PREFIX.idx (MMIDIDX version 1,
+                                  one sequence per document) */
+    SLIM_TOKFILE_JSONL    = 3  /* one JSON array of ids per document */
+} slim_tokfile_format;
+
+/** Id width of binary token files. */
+typedef enum slim_tokfile_dtype {
+    SLIM_TOKFILE_AUTO = 0, /* uint16 when every id of the vocabulary fits,
+                              else uint32 (int32 for Megatron, which has no
+                              uint32) */
+    SLIM_TOKFILE_U16  = 1,
+    SLIM_TOKFILE_U32  = 2, /* not for Megatron */
+    SLIM_TOKFILE_I32  = 3
+} slim_tokfile_dtype;
+
+/** What to do with invalid UTF-8 in a document. */
+typedef enum slim_invalid_mode {
+    SLIM_INVALID_REPLACE = 0, /* each invalid byte becomes U+FFFD */
+    SLIM_INVALID_SKIP    = 1, /* invalid bytes are dropped */
+    SLIM_INVALID_FAIL    = 2  /* SLIM_ERR_BAD_UTF8 */
+} slim_invalid_mode;
+
+/**
+ * Expands `inputs` into the list of files to read, in order: "-" (stdin)
+ * and files stay as given; a folder gives its regular files, recursively,
+ * sorted by path (byte order; hidden entries included); a pattern with *, ?
+ * or [ is expanded with glob(3), sorted. Then only part `part` of `parts`
+ * (0 <= part < parts; 0 and 1 take everything) is kept: the contiguous range
+ * [n*part/parts, n*(part+1)/parts) of the n files, so that the parts' outputs
+ * merged in part order equal the output of the whole list.
+ * Errors: SLIM_ERR_NOT_FOUND (a path or pattern that names nothing;
+ * where->file is the input's index), SLIM_ERR_IO, SLIM_ERR_INVALID_ARG,
+ * SLIM_ERR_NOMEM. *out is freed with slim_corpus_list_free().
+ */
+SLIM_API slim_error slim_corpus_list(const char *const *inputs, size_t n_inputs, uint32_t part,
+                                     uint32_t parts, char ***out, size_t *n_out,
+                                     slim_parse_error *where);
+SLIM_API void slim_corpus_list_free(char **list, size_t n);
+
+/** One output file written by slim_batch_run(). */
+typedef struct slim_batch_output {
+    char    *path;      /* final name (owned by the stats) */
+    uint64_t documents;
+    uint64_t tokens;    /* ids written, BOS and EOS included */
+    uint64_t bytes;     /* size of the file */
+    uint64_t xxh3;      /* XXH3-64 (seed 0) of the whole file */
+} slim_batch_output;
+
+typedef struct slim_batch_stats slim_batch_stats;
+
+/** Called on the calling thread after each chunk is written. */
+typedef void (*slim_batch_progress_fn)(void *ctx, const slim_batch_stats *stats);
+
+typedef struct slim_batch_options {
+    const slim_tokenizer *tok;
+    slim_special_mode     special;
+    slim_corpus_split     split;
+    const char           *field;      /* jsonl text field; NULL: "text" */
+    slim_tokfile_format   format;
+    slim_tokfile_dtype    dtype;
+    int64_t               bos, eos;   /* id before / after each document; -1: none */
+    const char           *output;     /* file (Megatron: prefix of .bin/.idx) */
+    uint64_t              shard_tokens; /* > 0: a new numbered output (NAME-00000.EXT,
+                                           ...) starts before a document that would
+                                           take the current one past this many ids */
+    const char           *manifest;   /* JSON file listing the outputs; NULL: none */
+    int                   threads;    /* tokenizing workers; <= 0: all cores */
+    size_t                chunk_size; /* bytes per chunk; 0: 1 MiB */
+    int                   skip_bad_records; /* jsonl: skip (and count) a malformed
+                                               line or one without the string field
+                                               instead of failing */
+    slim_invalid_mode     invalid;
+    const volatile int   *cancel;     /* optional: non-zero stops the run (SLIM_ERR_IO,
+                                         errno EINTR), removing every temporary file */
+    slim_batch_progress_fn progress;  /* optional */
+    void                 *progress_ctx;
+} slim_batch_options;
+
+struct slim_batch_stats {
+    uint64_t files;           /* inputs read */
+    uint64_t read_bytes;      /* bytes read from the inputs (compressed size) */
+    uint64_t total_bytes;     /* sizes of the inputs that are regular files */
+    uint64_t text_bytes;      /* bytes of document text tokenized */
+    uint64_t documents, tokens; /* written (tokens: BOS and EOS included) */
+    uint64_t skipped_records; /* malformed jsonl lines skipped */
+    uint64_t invalid_bytes;   /* invalid UTF-8 bytes replaced or dropped */
+    double   seconds;         /* wall-clock time so far */
+    slim_batch_output *outputs; /* after success: every file written, in order
+                                   (Megatron: .bin then .idx per shard) */
+    size_t   n_outputs;
+};
+
+/** Where slim_batch_run() failed. line is 1-based (0 when not known). */
+typedef struct slim_batch_where {
+    size_t      input;   /* index in the list */
+    uint64_t    line;    /* line of the input (lines, paragraphs, jsonl) */
+    uint64_t    offset;  /* byte offset: in the line (jsonl syntax), or in the
+                            document (UTF-8, special tokens) */
+    int64_t     token;   /* the id at fault (special token, id too wide), else -1 */
+    const char *reason;  /* a short static phrase, never NULL after a failure */
+} slim_batch_where;
+
+/**
+ * Tokenizes the `n_inputs` files `inputs` ("-" = stdin) as `opt` says.
+ * Errors, reported for the first failing record in input order: SLIM_ERR_BAD_JSON
+ * (a malformed jsonl line), SLIM_ERR_NOT_FOUND (no string field), SLIM_ERR_BAD_UTF8
+ * (with SLIM_INVALID_FAIL), SLIM_ERR_SPECIAL_TOKEN (SLIM_SPECIAL_DISALLOW),
+ * SLIM_ERR_OVERFLOW (an id that does not fit the dtype, a document over 2^31-1
+ * ids in Megatron), SLIM_ERR_IO (errno kept), SLIM_ERR_COMPRESSION,
+ * SLIM_ERR_INVALID_ARG, SLIM_ERR_NOMEM. On failure no output is left behind.
+ * `stats` (optional) is filled in every case; release it with
+ * slim_batch_stats_free(). Thread-safe (no shared state).
+ */
+SLIM_API slim_error slim_batch_run(const char *const *inputs, size_t n_inputs,
+                                   const slim_batch_options *opt, slim_batch_stats *stats,
+                                   slim_batch_where *where);
+SLIM_API void slim_batch_stats_free(slim_batch_stats *stats);
+
+/**
+ * The tokenizer's end-of-text (eos) or begin-of-text (bos) token: the first
+ * of its special or added tokens named "<|endoftext|>", "<|end_of_text|>",
+ * "</s>", "<eos>", "<|im_end|>" (eos) or "<|begin_of_text|>", "<s>", "<bos>",
+ * "<|startoftext|>" (bos). SLIM_ERR_NOT_FOUND if it has none.
+ */
+SLIM_API slim_error slim_tokenizer_eos(const slim_tokenizer *tok, uint32_t *id);
+SLIM_API slim_error slim_tokenizer_bos(const slim_tokenizer *tok, uint32_t *id);
+
+/**
+ * Joins token files of one format, in order, into `out` (Megatron: prefixes).
+ * bin files are concatenated (they carry no dtype: the caller keeps them
+ * alike); npy files must have the same dtype; Megatron indexes are validated
+ * (header, version, dtype, counts against the file sizes, pointers and
+ * document indices) and must have the same dtype; the merged index lists
+ * every document. Errors: SLIM_ERR_BAD_MAGIC, SLIM_ERR_BAD_VERSION,
+ * SLIM_ERR_BAD_TYPE (dtypes differ), SLIM_ERR_CORRUPT, SLIM_ERR_TRUNCATED,
+ * SLIM_ERR_IO, SLIM_ERR_INVALID_ARG (jsonl, no input); where->file is the
+ * input, where->offset the byte in its file (.idx for Megatron).
+ * `stats` (optional) receives the outputs as by slim_batch_run().
+ */
+SLIM_API slim_error slim_tokfile_merge(slim_tokfile_format format, const char *const *inputs,
+                                       size_t n_inputs, const char *out,
+                                       slim_batch_stats *stats, slim_parse_error *where);
 
 #ifdef __cplusplus
 }
