@@ -14,6 +14,7 @@
  */
 #include "slim.h"
 #include "tools/cli.h"
+#include "tools/cli_quant_convert.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -30,6 +31,7 @@ static const char usage_main[] =
     "  raw                   quantize headerless float32 rows, or dequantize them back\n"
     "  info [--json]         CPU features, kernel path, and the kernel used per type\n"
     "  gen                   write a deterministic weight-like float32 matrix\n"
+    "  convert               a Hugging Face folder or GGUF file to a GGUF llama.cpp loads\n"
     "\n"
     "'slim-quant COMMAND --help' shows a command's options.\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n"
@@ -642,6 +644,7 @@ static const cli_command commands[] = {
     { "raw", cmd_raw },
     { "info", cmd_info },
     { "gen", cmd_gen },
+    { "convert", cli_quant_convert },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,105 @@
+/*
+ * Model conversion (internal): a Hugging Face folder or a GGUF file becomes
+ * a plan (one entry per output tensor, in output order, with its source and
+ * type), and the plan is then written tensor by tensor.
+ *
+ * Two behaviours, after the two llama.cpp tools whose output slim matches:
+ *  - CONVERT: a Hugging Face folder to F32, F16, BF16 or Q8_0 is what
+ *    convert_hf_to_gguf.py writes: tensors in the checkpoint's order, norms
+ *    and biases F32, general.file_type among the hyperparameters;
+ *  - QUANTIZE: anything else (a GGUF input, --pure, a mix) is what
+ *    convert_hf_to_gguf.py followed by llama-quantize writes: tensors sorted
+ *    by layer then name, only weights of 2+ dimensions quantized,
+ *    general.quantization_version and general.file_type moved to the end.
+ */
+#ifndef SLIM_FORMATS_CONVERT_INTERNAL_H
+#define SLIM_FORMATS_CONVERT_INTERNAL_H
+
+#include "slim.h"
+#include "formats/json_lite.h"
+
+#include <stdarg.h>
+
+enum { CONV_STYLE_CONVERT = 0, CONV_STYLE_QUANTIZE = 1 };
+
+/* How a source tensor is stored. */
+typedef enum conv_src_kind { CONV_SRC_ST, CONV_SRC_GGUF } conv_src_kind;
+
+/* config.json, as the converter reads it. Absent optional values are -1
+ * (integers) or NaN (reals). */
+typedef struct conv_hparams {
+    const char *hf_arch;     /* architectures[0] */
+    const char *arch;        /* GGUF architecture: "llama", "qwen2", "qwen3" */
+    int         permute_qk;  /* Llama: undo Hugging Face's Q/K permutation */
+    int64_t n_layer, n_ctx, n_embd, n_ff, n_head, n_head_kv, head_dim, n_vocab;
+    double  rope_theta, rms_eps;
+    const char *rope_type;   /* rope_scaling type, or NULL */
+    double  rope_factor;
+    int64_t rope_orig_ctx;
+    int     tied;            /* tie_word_embeddings */
+    const char *name_or_path;/* _name_or_path, or NULL */
+} conv_hparams;
+
+typedef struct conv_tensor {
+    slim_convert_tensor pub;  /* name, source, types, shape, sizes */
+    char      name[SLIM_GGUF_MAX_NAME];
+    const void *data;         /* source bytes (mapped) */
+    int64_t   perm_heads;     /* > 0: rows regrouped as the Llama Q/K un-permute */
+    int       layer;          /* block number or -1 */
+} conv_tensor;
+
+struct slim_convert {
+    slim_convert_info info;
+    int            style;
+    slim_safetensors *st;     /* Hugging Face input */
+    slim_gguf_split  *gg;     /* GGUF input */
+    char          *dir;       /* the Hugging Face folder */
+    jl_doc         config;
+    char          *config_text;
+    conv_hparams   hp;
+    char           model_name[256];
+    char           size_label[32];
+    conv_tensor   *t;
+    uint64_t       n, cap;
+    int            threads;
+};
+
+/* Formats a message into msg (may be NULL) and returns err. */
+slim_error conv_fail(char *msg, size_t cap, slim_error err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Reads config.json of `dir` into c->config and c->hp; checks the
+ * architecture. */
+slim_error conv_read_config(slim_convert *c, char *msg, size_t cap);
+
+/* Maps a Hugging Face tensor name to its GGUF name (and block number):
+ * 1 if mapped, 0 for a tensor the converter drops, -1 if unknown. */
+int conv_map_name(const conv_hparams *hp, const char *hf, char *out, size_t cap, int *layer);
+
+/* Per-head size: head_dim, or hidden_size / num_attention_heads. */
+int64_t conv_head_dim(const conv_hparams *hp);
+
+/* Checks a mapped tensor's shape (ne order) against config.json. */
+slim_error conv_check_shape(const conv_hparams *hp, const conv_tensor *t, char *msg, size_t cap);
+
+/* general.name as the converter derives it from a folder or model id. */
+void conv_title(const char *id, char *out, size_t cap);
+/* general.size_label from a parameter count ("260K", "1.8M"). */
+void conv_size_label(uint64_t params, char *out, size_t cap);
+
+/* Adds the general.* and hyperparameter entries of a Hugging Face model, in
+ * the converter's order, up to general.quantization_version (CONVERT
+ * style) or without general.file_type / quantization_version (QUANTIZE). */
+slim_error conv_write_hf_kvs(const slim_convert *c, slim_gguf_writer *w);
+
+/* 1 if llama-quantize would quantize this tensor (2+ dims, a weight, not a
+ * norm, ...). */
+int conv_quantizable(const char *name, int n_dims);
+
+/* llama.cpp's file type number for a type name ("Q4_K_M", "F16") and the
+ * tensor type it stands for; -1 if unknown. */
+int conv_ftype_from_name(const char *name, slim_type *base, int *is_mix);
+/* The file type a plain tensor type gives (--pure q4_K -> 15). */
+int conv_ftype_of_type(slim_type t);
+
+#endif

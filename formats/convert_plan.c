@@ -1,0 +1,536 @@
+/*
+ * Conversion plans: which tensors the output holds, in which order, from
+ * which source bytes and in which type. Nothing is read from the tensors
+ * here, so a plan (a dry run) costs only the headers.
+ */
+#include "formats/convert_internal.h"
+#include "formats/fmt_internal.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* llama.cpp's file types (enum llama_ftype) and the type each stands for.
+ * is_mix: llama-quantize gives some tensors other types (quant/mix rules). */
+static const struct {
+    const char *name;
+    int ftype;
+    slim_type base;
+    int is_mix;
+} ftypes[] = {
+    { "F32", 0, SLIM_TYPE_F32, 0 },       { "F16", 1, SLIM_TYPE_F16, 0 },
+    { "BF16", 32, SLIM_TYPE_BF16, 0 },    { "Q8_0", 7, SLIM_TYPE_Q8_0, 0 },
+    { "Q4_0", 2, SLIM_TYPE_Q4_0, 1 },     { "Q4_1", 3, SLIM_TYPE_Q4_1, 1 },
+    { "Q5_0", 8, SLIM_TYPE_Q5_0, 1 },     { "Q5_1", 9, SLIM_TYPE_Q5_1, 1 },
+    { "Q2_K", 10, SLIM_TYPE_Q2_K, 1 },    { "Q3_K_S", 11, SLIM_TYPE_Q3_K, 1 },
+    { "Q3_K_M", 12, SLIM_TYPE_Q3_K, 1 },  { "Q3_K_L", 13, SLIM_TYPE_Q3_K, 1 },
+    { "Q4_K_S", 14, SLIM_TYPE_Q4_K, 1 },  { "Q4_K_M", 15, SLIM_TYPE_Q4_K, 1 },
+    { "Q5_K_S", 16, SLIM_TYPE_Q5_K, 1 },  { "Q5_K_M", 17, SLIM_TYPE_Q5_K, 1 },
+    { "Q6_K", 18, SLIM_TYPE_Q6_K, 1 },    { "IQ4_NL", 25, SLIM_TYPE_IQ4_NL, 1 },
+    { "IQ4_XS", 30, SLIM_TYPE_IQ4_XS, 1 }, { "TQ1_0", 36, SLIM_TYPE_TQ1_0, 1 },
+    { "TQ2_0", 37, SLIM_TYPE_TQ2_0, 1 },  { "MXFP4", 38, SLIM_TYPE_MXFP4, 1 },
+};
+
+int conv_ftype_from_name(const char *name, slim_type *base, int *is_mix)
+{
+    for (size_t i = 0; i < sizeof ftypes / sizeof ftypes[0]; i++)
+        if (!strcasecmp(name, ftypes[i].name)) {
+            *base = ftypes[i].base;
+            *is_mix = ftypes[i].is_mix;
+            return ftypes[i].ftype;
+        }
+    return -1;
+}
+
+int conv_ftype_of_type(slim_type t)
+{
+    /* the K types stand for their _M mix, as llama-quantize --pure Q4_K_M */
+    static const struct { slim_type t; int ftype; } k[] = {
+        { SLIM_TYPE_Q3_K, 12 }, { SLIM_TYPE_Q4_K, 15 }, { SLIM_TYPE_Q5_K, 17 },
+    };
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (k[i].t == t)
+            return k[i].ftype;
+    for (size_t i = 0; i < sizeof ftypes / sizeof ftypes[0]; i++)
+        if (ftypes[i].base == t)
+            return ftypes[i].ftype;
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+    size_t n = strlen(s), k = strlen(suf);
+    return n >= k && !strcmp(s + n - k, suf);
+}
+
+int conv_quantizable(const char *name, int n_dims)
+{
+    /* llama-quantize's tensor_allows_quantization, for the names the
+     * architectures slim converts can have */
+    return n_dims >= 2 && ends_with(name, "weight") && !strstr(name, "_norm.weight") &&
+           !strstr(name, "ffn_gate_inp.weight");
+}
+
+/* llama-quantize's fallback for a row that is not a whole number of blocks
+ * (tensor_type_fallback), ending in F16 where llama.cpp has none. */
+static slim_type fallback_type(slim_type t, int64_t cols, int *fell)
+{
+    const slim_type_info *ti = slim_type_get(t);
+    if (!ti || cols % ti->block_size == 0)
+        return t;
+    *fell = 1;
+    slim_type r;
+    switch (t) {
+    case SLIM_TYPE_IQ4_XS: r = SLIM_TYPE_IQ4_NL; break;
+    case SLIM_TYPE_Q2_K: case SLIM_TYPE_Q3_K: case SLIM_TYPE_TQ1_0: case SLIM_TYPE_TQ2_0:
+        r = SLIM_TYPE_Q4_0; break;
+    case SLIM_TYPE_Q4_K: r = SLIM_TYPE_Q5_0; break;
+    case SLIM_TYPE_Q5_K: r = SLIM_TYPE_Q5_1; break;
+    case SLIM_TYPE_Q6_K: r = SLIM_TYPE_Q8_0; break;
+    default: return SLIM_TYPE_F16;
+    }
+    return cols % slim_type_get(r)->block_size == 0 ? r : SLIM_TYPE_F16;
+}
+
+static slim_error push(slim_convert *c, conv_tensor **out)
+{
+    if (c->n == c->cap) {
+        uint64_t cap = c->cap ? c->cap * 2 : 64;
+        conv_tensor *t = realloc(c->t, (size_t)cap * sizeof *t);
+        if (!t)
+            return SLIM_ERR_NOMEM;
+        c->t = t;
+        c->cap = cap;
+    }
+    *out = &c->t[c->n++];
+    memset(*out, 0, sizeof **out);
+    return SLIM_OK;
+}
+
+static uint64_t rows_of(const slim_convert_tensor *t)
+{
+    uint64_t r = 1;
+    for (int i = 1; i < t->n_dims; i++)
+        r *= (uint64_t)t->ne[i];
+    return r;
+}
+
+/* ------------------------------------------------------ Hugging Face */
+
+static int st_order(const void *a, const void *b)
+{
+    const slim_st_tensor *x = *(const slim_st_tensor *const *)a;
+    const slim_st_tensor *y = *(const slim_st_tensor *const *)b;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static slim_error add_hf_tensor(slim_convert *c, const slim_st_tensor *s, char *msg, size_t cap)
+{
+    char name[SLIM_GGUF_MAX_NAME];
+    int layer;
+    int m = conv_map_name(&c->hp, s->name, name, sizeof name, &layer);
+    if (m == 0)
+        return SLIM_OK;
+    if (m < 0)
+        return conv_fail(msg, cap, SLIM_ERR_UNSUPPORTED, "cannot map tensor '%s' of %s",
+                         s->name, c->hp.hf_arch);
+    slim_type st;
+    switch (s->dtype) {
+    case SLIM_DTYPE_F32: st = SLIM_TYPE_F32; break;
+    case SLIM_DTYPE_F16: st = SLIM_TYPE_F16; break;
+    case SLIM_DTYPE_BF16: st = SLIM_TYPE_BF16; break;
+    default:
+        return conv_fail(msg, cap, SLIM_ERR_UNSUPPORTED,
+                         "tensor %s: dtype %s is not supported (F32, F16 or BF16)", s->name,
+                         slim_dtype_name(s->dtype));
+    }
+    if (s->n_dims < 1 || s->n_dims > 4)
+        return conv_fail(msg, cap, SLIM_ERR_SHAPE, "tensor %s: %d dimensions", s->name,
+                         s->n_dims);
+    conv_tensor *t;
+    slim_error e = push(c, &t);
+    if (e)
+        return e;
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->pub.source = s->name;
+    t->pub.src_type = st;
+    t->pub.n_dims = s->n_dims;
+    for (int i = 0; i < 4; i++)
+        t->pub.ne[i] = i < s->n_dims ? s->shape[s->n_dims - 1 - i] : 1;
+    t->pub.src_bytes = s->size;
+    t->data = s->data;
+    t->layer = layer;
+    if ((e = conv_check_shape(&c->hp, t, msg, cap)))
+        return e;
+    if (c->hp.permute_qk && (strstr(name, ".attn_q.") || strstr(name, ".attn_k."))) {
+        t->perm_heads = c->hp.n_head;
+        if (strstr(name, ".attn_k.") && c->hp.n_head_kv > 0 && c->hp.n_head_kv != c->hp.n_head)
+            t->perm_heads = c->hp.n_head_kv;
+        int64_t rows = t->pub.n_dims == 1 ? t->pub.ne[0] : t->pub.ne[1];
+        if (rows % (2 * t->perm_heads))
+            return conv_fail(msg, cap, SLIM_ERR_SHAPE,
+                             "tensor %s: %lld rows do not split into %lld heads of even size",
+                             s->name, (long long)rows, (long long)t->perm_heads);
+    }
+    return SLIM_OK;
+}
+
+static slim_error require(const slim_convert *c, const char *name, char *msg, size_t cap)
+{
+    for (uint64_t i = 0; i < c->n; i++)
+        if (!strcmp(c->t[i].name, name))
+            return SLIM_OK;
+    return conv_fail(msg, cap, SLIM_ERR_NOT_FOUND, "the checkpoint has no tensor for %s", name);
+}
+
+static slim_error check_complete(const slim_convert *c, char *msg, size_t cap)
+{
+    static const char *const per_layer[] = {
+        "attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
+        "ffn_norm", "ffn_gate", "ffn_up", "ffn_down",
+    };
+    slim_error e;
+    if ((e = require(c, "token_embd.weight", msg, cap)) ||
+        (e = require(c, "output_norm.weight", msg, cap)))
+        return e;
+    char name[SLIM_GGUF_MAX_NAME];
+    for (int64_t l = 0; l < c->hp.n_layer; l++)
+        for (size_t k = 0; k < sizeof per_layer / sizeof per_layer[0]; k++) {
+            snprintf(name, sizeof name, "blk.%lld.%s.weight", (long long)l, per_layer[k]);
+            if ((e = require(c, name, msg, cap)))
+                return e;
+        }
+    return SLIM_OK;
+}
+
+static void model_name(slim_convert *c)
+{
+    /* _name_or_path when it is a model id (at most one '/'), else the folder */
+    const char *id = c->hp.name_or_path;
+    if (id && strchr(id, '/') && strchr(strchr(id, '/') + 1, '/'))
+        id = NULL;
+    if (id && !strchr(id, ' ') && strchr(id, '/'))
+        id = strchr(id, '/') + 1;
+    if (id && strchr(id, ' ')) {
+        conv_title(id, c->model_name, sizeof c->model_name);
+        return;
+    }
+    if (!id || !*id) {
+        const char *d = c->dir;
+        size_t n = strlen(d);
+        while (n > 1 && d[n - 1] == '/')
+            n--;
+        size_t b = n;
+        while (b > 0 && d[b - 1] != '/')
+            b--;
+        char base[256];
+        snprintf(base, sizeof base, "%.*s", (int)(n - b), d + b);
+        if (!strcmp(base, ".") || !*base) {
+            char *rp = realpath(c->dir, NULL);
+            if (rp) {
+                const char *s = strrchr(rp, '/');
+                snprintf(base, sizeof base, "%s", s ? s + 1 : rp);
+                free(rp);
+            }
+        }
+        conv_title(base, c->model_name, sizeof c->model_name);
+        return;
+    }
+    conv_title(id, c->model_name, sizeof c->model_name);
+}
+
+static slim_error plan_hf(slim_convert *c, char *msg, size_t cap)
+{
+    slim_error e = conv_read_config(c, msg, cap);
+    if (e)
+        return e;
+    slim_parse_error where = { 0 };
+    e = slim_st_open(c->dir, &c->st, &where);
+    if (e == SLIM_ERR_IO || e == SLIM_ERR_NOT_FOUND)
+        return conv_fail(msg, cap, SLIM_ERR_NOT_FOUND,
+                         "%s: no readable model.safetensors or model.safetensors.index.json "
+                         "(%s%s%s)", c->dir, where.reason ? where.reason : slim_strerror(e),
+                         where.file >= 0 ? "" : " in the index", "");
+    if (e)
+        return conv_fail(msg, cap, e, "%s: safetensors %s at byte %llu of file %d", c->dir,
+                         where.reason ? where.reason : slim_strerror(e),
+                         (unsigned long long)where.offset, where.file);
+    uint64_t n = slim_st_tensor_count(c->st);
+    const slim_st_tensor **order = calloc((size_t)n + 1, sizeof *order);
+    if (!order)
+        return SLIM_ERR_NOMEM;
+    for (uint64_t i = 0; i < n; i++)
+        order[i] = slim_st_tensor_at(c->st, i);
+    /* convert_hf_to_gguf.py: shards in name order, tensors by name */
+    qsort(order, (size_t)n, sizeof *order, st_order);
+    for (uint64_t i = 0; i < n && !e; i++)
+        e = add_hf_tensor(c, order[i], msg, cap);
+    free(order);
+    if (!e)
+        e = check_complete(c, msg, cap);
+    if (e)
+        return e;
+    c->info.arch = c->hp.arch;
+    c->info.source_arch = c->hp.hf_arch;
+    model_name(c);
+    return SLIM_OK;
+}
+
+/* ---------------------------------------------------------------- GGUF */
+
+static slim_error plan_gguf(slim_convert *c, const char *path, char *msg, size_t cap)
+{
+    slim_parse_error where = { 0 };
+    slim_error e = slim_gguf_split_open(path, &c->gg, &where);
+    if (e == SLIM_ERR_IO)
+        return conv_fail(msg, cap, SLIM_ERR_NOT_FOUND, "%s: cannot open", path);
+    if (e)
+        return conv_fail(msg, cap, e, "%s: %s at byte %llu", path,
+                         where.reason ? where.reason : slim_strerror(e),
+                         (unsigned long long)where.offset);
+    const slim_gguf *g0 = slim_gguf_split_file(c->gg, 0);
+    slim_string arch;
+    if (slim_gguf_get_str(g0, "general.architecture", &arch) || arch.len >= sizeof c->model_name)
+        return conv_fail(msg, cap, SLIM_ERR_NOT_FOUND, "%s: no general.architecture", path);
+    snprintf(c->model_name, sizeof c->model_name, "%.*s", (int)arch.len, arch.data);
+    c->info.arch = c->model_name;
+    c->info.source_arch = "gguf";
+    uint64_t n = slim_gguf_split_tensor_count(c->gg);
+    for (uint64_t i = 0; i < n; i++) {
+        const slim_gguf_tensor *g = slim_gguf_split_tensor_at(c->gg, i, NULL);
+        const slim_type_info *ti = slim_type_get(g->type);
+        if (!ti || !ti->has_kernels)
+            return conv_fail(msg, cap, SLIM_ERR_UNSUPPORTED, "tensor %s: type %s cannot be read",
+                             g->name, ti ? ti->name : "?");
+        conv_tensor *t;
+        if ((e = push(c, &t)))
+            return e;
+        memcpy(t->name, g->name, sizeof t->name);
+        t->pub.src_type = g->type;
+        t->pub.n_dims = g->n_dims;
+        memcpy(t->pub.ne, g->ne, sizeof t->pub.ne);
+        t->pub.src_bytes = g->size;
+        t->data = g->data;
+        t->layer = -1;
+    }
+    return SLIM_OK;
+}
+
+/* ------------------------------------------------------------- types */
+
+typedef struct type_override {
+    regex_t re;
+    slim_type type;
+} type_override;
+
+static slim_error parse_overrides(const slim_convert_options *opt, type_override *ov,
+                                  size_t *n_ok, char *msg, size_t cap)
+{
+    for (size_t i = 0; i < opt->n_tensor_types; i++) {
+        const char *s = opt->tensor_types[i];
+        const char *eq = s ? strrchr(s, '=') : NULL;
+        if (!eq || eq == s)
+            return conv_fail(msg, cap, SLIM_ERR_INVALID_ARG,
+                             "tensor type '%s': expected PATTERN=TYPE", s ? s : "(null)");
+        int ft_mix;
+        if (conv_ftype_from_name(eq + 1, &ov[i].type, &ft_mix) < 0 &&
+            slim_type_from_name(eq + 1, &ov[i].type))
+            return conv_fail(msg, cap, SLIM_ERR_INVALID_ARG, "tensor type '%s': unknown type '%s'",
+                             s, eq + 1);
+        char *pat = strndup(s, (size_t)(eq - s));
+        if (!pat)
+            return SLIM_ERR_NOMEM;
+        int rc = regcomp(&ov[i].re, pat, REG_EXTENDED | REG_NOSUB);
+        free(pat);
+        if (rc)
+            return conv_fail(msg, cap, SLIM_ERR_INVALID_ARG, "tensor type '%s': bad pattern", s);
+        *n_ok = i + 1;
+    }
+    return SLIM_OK;
+}
+
+/* The type of each tensor, as the converter (CONVERT) or llama-quantize
+ * (QUANTIZE) would choose it. */
+static slim_error choose_types(slim_convert *c, const slim_convert_options *opt, slim_type base,
+                               int is_mix, char *msg, size_t cap)
+{
+    size_t n_ov = 0;
+    type_override *ov = calloc(opt->n_tensor_types + 1, sizeof *ov);
+    if (!ov)
+        return SLIM_ERR_NOMEM;
+    slim_error e = parse_overrides(opt, ov, &n_ov, msg, cap);
+    int from_hf = c->st != NULL;
+    for (uint64_t i = 0; i < c->n && !e; i++) {
+        conv_tensor *t = &c->t[i];
+        slim_convert_tensor *p = &t->pub;
+        slim_type ty;
+        if (c->style == CONV_STYLE_CONVERT) {
+            int plain = p->n_dims <= 1 || ends_with(t->name, "_norm.weight") ||
+                        !ends_with(t->name, ".weight");
+            ty = plain ? SLIM_TYPE_F32 : base;
+            if (ty == SLIM_TYPE_Q8_0 && p->ne[0] % 32) {
+                ty = SLIM_TYPE_F16;
+                p->fallback = 1;
+            }
+        } else if (!conv_quantizable(t->name, p->n_dims)) {
+            ty = from_hf ? SLIM_TYPE_F32 : p->src_type;
+        } else {
+            ty = base;
+            int manual = 0;
+            for (size_t k = 0; !opt->pure && k < n_ov && !manual; k++)
+                if (!regexec(&ov[k].re, t->name, 0, NULL, 0)) {
+                    ty = ov[k].type;
+                    manual = 1;
+                }
+            if (!manual && !opt->pure && is_mix) {
+                e = conv_fail(msg, cap, SLIM_ERR_UNSUPPORTED,
+                              "type %s needs llama-quantize's per-tensor rules, which this "
+                              "build lacks: use --pure", opt->type);
+                break;
+            }
+            ty = fallback_type(ty, p->ne[0], &p->fallback);
+        }
+        p->type = ty;
+        size_t row;
+        e = slim_row_size(ty, p->ne[0], &row);
+        if (!e && !slim_type_get(ty)->has_kernels)
+            e = SLIM_ERR_UNSUPPORTED;
+        if (e) {
+            e = conv_fail(msg, cap, e, "tensor %s: cannot write type %s", t->name,
+                          slim_type_get(ty) ? slim_type_get(ty)->name : "?");
+            break;
+        }
+        p->out_bytes = rows_of(p) * row;
+        c->info.n_fallback += (uint64_t)p->fallback;
+    }
+    for (size_t k = 0; k < n_ov; k++)
+        regfree(&ov[k].re);
+    free(ov);
+    return e;
+}
+
+static int layer_of(const char *name)
+{
+    int l = -1;
+    if (!strncmp(name, "blk.", 4))
+        sscanf(name + 4, "%d", &l);
+    return l;
+}
+
+/* llama-quantize's order: global tensors first, then by layer; by name
+ * within each (llama_model_loader's weight_name_comparer). */
+static int quantize_order(const void *a, const void *b)
+{
+    const conv_tensor *x = a, *y = b;
+    int lx = layer_of(x->name), ly = layer_of(y->name);
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
+                             slim_convert **out, char *msg, size_t msg_cap)
+{
+    if (msg && msg_cap)
+        msg[0] = 0;
+    if (!out)
+        return SLIM_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!input || !opt || !opt->type || (opt->n_tensor_types && !opt->tensor_types))
+        return conv_fail(msg, msg_cap, SLIM_ERR_INVALID_ARG, "no input or no type given");
+    slim_type base;
+    int is_mix = 0;
+    int ftype = conv_ftype_from_name(opt->type, &base, &is_mix);
+    if (ftype < 0) {
+        if (slim_type_from_name(opt->type, &base) || !opt->pure)
+            return conv_fail(msg, msg_cap, SLIM_ERR_INVALID_ARG,
+                             "unknown file type '%s'%s", opt->type,
+                             opt->pure ? "" : " (a tensor type like q4_K needs --pure)");
+        ftype = conv_ftype_of_type(base);
+    }
+    slim_convert *c = calloc(1, sizeof *c);
+    if (!c)
+        return SLIM_ERR_NOMEM;
+    c->threads = opt->threads;
+    c->info.file_type = (uint32_t)ftype;
+    slim_error e;
+    size_t n = strlen(input);
+    if (n >= 5 && !strcmp(input + n - 5, ".gguf") && !is_dir(input)) {
+        c->style = CONV_STYLE_QUANTIZE;
+        e = plan_gguf(c, input, msg, msg_cap);
+    } else {
+        c->dir = strdup(input);
+        if (c->dir && !is_dir(input)) {
+            /* a file inside the folder: the folder is what counts */
+            char *slash = strrchr(c->dir, '/');
+            if (slash)
+                *slash = 0;
+            else
+                strcpy(c->dir, ".");
+        }
+        c->style = !opt->pure && !opt->n_tensor_types && !is_mix ? CONV_STYLE_CONVERT
+                                                                  : CONV_STYLE_QUANTIZE;
+        e = c->dir ? plan_hf(c, msg, msg_cap) : SLIM_ERR_NOMEM;
+    }
+    if (!e)
+        e = choose_types(c, opt, base, is_mix, msg, msg_cap);
+    if (!e && c->style == CONV_STYLE_QUANTIZE)
+        qsort(c->t, (size_t)c->n, sizeof *c->t, quantize_order);
+    for (uint64_t i = 0; !e && i < c->n; i++) {
+        c->t[i].pub.name = c->t[i].name;
+        if (!c->t[i].pub.source)
+            c->t[i].pub.source = c->t[i].name;
+        uint64_t elems = rows_of(&c->t[i].pub) * (uint64_t)c->t[i].pub.ne[0];
+        c->info.n_params += elems;
+        c->info.src_bytes += c->t[i].pub.src_bytes;
+        c->info.out_bytes += c->t[i].pub.out_bytes;
+    }
+    if (!e && c->st)
+        conv_size_label(c->info.n_params, c->size_label, sizeof c->size_label);
+    if (e) {
+        if (msg && msg_cap && !msg[0])
+            conv_fail(msg, msg_cap, e, "%s: %s", input, slim_strerror(e));
+        slim_convert_free(c);
+        return e;
+    }
+    *out = c;
+    return SLIM_OK;
+}
+
+const slim_convert_info *slim_convert_get_info(const slim_convert *c)
+{
+    return c ? &c->info : NULL;
+}
+
+uint64_t slim_convert_tensor_count(const slim_convert *c)
+{
+    return c ? c->n : 0;
+}
+
+const slim_convert_tensor *slim_convert_tensor_at(const slim_convert *c, uint64_t i)
+{
+    return c && i < c->n ? &c->t[i].pub : NULL;
+}
+
+void slim_convert_free(slim_convert *c)
+{
+    if (!c)
+        return;
+    slim_st_close(c->st);
+    slim_gguf_split_close(c->gg);
+    jl_free(&c->config);
+    free(c->config_text);
+    free(c->dir);
+    free(c->t);
+    free(c);
+}
