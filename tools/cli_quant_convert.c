@@ -171,7 +171,8 @@ int cli_quant_convert(int argc, char **argv)
     for (uint64_t i = 0; !a.json && i < slim_convert_tensor_count(c); i++) {
         const slim_convert_tensor *t = slim_convert_tensor_at(c, i);
         if (t->fallback)
-            cli_error("%s: %lld columns are not whole blocks of the type asked for: %s",
+            cli_error("%s: rows of %lld columns are not whole blocks of the type asked for; "
+                      "written as %s",
                       t->name, (long long)t->ne[0], slim_type_get(t->type)->name);
     }
     if (a.dry_run) {

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# cli_convert.sh - 'slim-quant convert': usage errors (exit 2), failures
+# (exit 1) with a message naming what is wrong, and no output or temporary
+# file left behind by any failure, a full disk included.
+#
+#   bash tests/cli_convert.sh [path/to/slim-quant]
+set -u
+. "$(dirname "$0")/cli_lib.sh"
+
+Q=$(realpath "${1:-bin/slim-quant}")
+data=$(realpath "${SLIM_SHARED_DATA:-../shared/data}" 2>/dev/null)
+work=$(mktemp -d "${TMPDIR:-/tmp}/slim-cli-convert.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# files in the work folder other than the test's own
+leftovers() { ls -A | grep -v -e '^out.txt$' -e '^err.txt$' -e '^hf$' -e '^keep.gguf$' | tr '\n' ' '; }
+none_left() { [ -z "$(leftovers)" ] || bad "after '$1': left behind: $(leftovers)"; }
+
+expect 2 "--type is required" "$Q" convert somewhere -o x.gguf
+expect 2 "missing INPUT" "$Q" convert --type F16 -o x.gguf
+expect 2 "-o OUT is required" "$Q" convert somewhere --type F16
+expect 2 "--json goes with --dry-run" "$Q" convert somewhere --type F16 --json -o x.gguf
+expect 0 "" "$Q" convert --help
+grep -q -- "--tensor-type" out.txt || bad "convert --help lacks --tensor-type"
+expect 1 "config.json" "$Q" convert "$work/nothing" --type F16 -o x.gguf
+none_left "missing folder"
+
+src=$data/models/stories260K-hf
+if [ ! -d "$src" ]; then
+    echo "cli_convert.sh: shared models not found, skipping the conversion checks"
+else
+    mkdir hf && cp "$src"/* hf/ && chmod u+w hf/*
+    expect 0 "bits per weight" "$Q" convert hf --type Q8_0 -o keep.gguf
+    [ -s keep.gguf ] || bad "no output written"
+    expect 0 "" "$Q" convert hf --type q4_K --pure --dry-run
+    grep -q "blk.4.ffn_down.weight .*f16 .*fallback" out.txt || bad "dry-run plan: $(head -3 out.txt)"
+    grep -q "token_embd.weight: rows of 64 columns are not whole blocks of the type asked for; written as q5_0" err.txt || bad "fallbacks are not reported: $(cat err.txt)"
+    expect 0 "" "$Q" convert keep.gguf --type F16 --dry-run --json
+    grep -q '"file_type":1,' out.txt || bad "dry-run --json: $(head -c 200 out.txt)"
+    # a full disk: the writes fail (file size limit), nothing stays
+    (ulimit -f 200; trap '' XFSZ; exec "$Q" convert hf --type F32 -o big.gguf) >out.txt 2>err.txt
+    [ $? -eq 1 ] && grep -q "writing tensor" err.txt || bad "file size limit: $(cat err.txt)"
+    none_left "a full disk"
+    # shapes that disagree with config.json, an unknown architecture
+    sed -i 's/"vocab_size": 512/"vocab_size": 500/' hf/config.json
+    expect 1 "implies [500, 64]" "$Q" convert hf --type F16 -o x.gguf
+    sed -i 's/LlamaForCausalLM/FalconForCausalLM/' hf/config.json
+    expect 1 "supported: LlamaForCausalLM" "$Q" convert hf --type F16 -o x.gguf
+    none_left "bad config"
+    cp "$src"/config.json hf/ && rm hf/model.safetensors
+    expect 1 "model.safetensors" "$Q" convert hf --type F16 -o x.gguf
+fi
+
+echo "cli_convert.sh: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

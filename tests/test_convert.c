@@ -1,0 +1,322 @@
+/*
+ * Model conversion tests: a tiny Llama folder built here (un-permuted Q/K
+ * rows, tensor types and order, each bad input's error and message, no
+ * output left behind), and the shared models against the files llama.cpp
+ * made from them (../shared/data/models).
+ */
+#include "slim.h"
+#include "tests/util.h"
+
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- a tiny Llama folder: hidden 32, 4 heads of 8, 2 KV heads, ff 64 ---- */
+
+enum { HID = 32, NH = 4, NKV = 2, HD = 8, FF = 64, VOC = 16 };
+
+typedef struct tiny_tensor {
+    const char *name;
+    int64_t rows, cols;   /* cols 0: a vector of `rows` values */
+} tiny_tensor;
+
+static const tiny_tensor tiny[] = {
+    { "lm_head.weight", VOC, HID },
+    { "model.embed_tokens.weight", VOC, HID },
+    { "model.layers.0.input_layernorm.weight", HID, 0 },
+    { "model.layers.0.mlp.down_proj.weight", HID, FF },
+    { "model.layers.0.mlp.gate_proj.weight", FF, HID },
+    { "model.layers.0.mlp.up_proj.weight", FF, HID },
+    { "model.layers.0.post_attention_layernorm.weight", HID, 0 },
+    { "model.layers.0.self_attn.k_proj.weight", NKV * HD, HID },
+    { "model.layers.0.self_attn.o_proj.weight", HID, NH * HD },
+    { "model.layers.0.self_attn.q_proj.weight", NH * HD, HID },
+    { "model.layers.0.self_attn.v_proj.weight", NKV * HD, HID },
+    { "model.norm.weight", HID, 0 },
+};
+#define N_TINY (sizeof tiny / sizeof tiny[0])
+
+static char dir[128];
+
+/* Value of element (r, c) of tensor i: exact in float32 and unique. */
+static float tiny_value(size_t i, int64_t r, int64_t c)
+{
+    return (float)((int64_t)i * 10000 + r * 100 + c) * 0.25f;
+}
+
+/* Writes the folder; `arch` and `vocab` go into config.json, `skip` names
+ * a tensor left out, `nan_in` one that gets a NaN at (1, 2). */
+static void make_tiny(const char *arch, int vocab, const char *skip, const char *nan_in)
+{
+    snprintf(dir, sizeof dir, "/tmp/slim-test-convert-%d", (int)getpid());
+    char path[512];
+    snprintf(path, sizeof path, "rm -rf %s && mkdir -p %s", dir, dir);
+    cr_assert(system(path) == 0);
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert(f);
+    fprintf(f, "{\"architectures\": [\"%s\"], \"hidden_size\": %d, \"intermediate_size\": %d,"
+               " \"num_attention_heads\": %d, \"num_key_value_heads\": %d,"
+               " \"num_hidden_layers\": 1, \"vocab_size\": %d, \"rms_norm_eps\": 1e-06,"
+               " \"rope_theta\": 500000.0, \"max_position_embeddings\": 128,"
+               " \"tie_word_embeddings\": false}\n", arch, HID, FF, NH, NKV, vocab);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    slim_st_writer *w;
+    cr_assert_eq(slim_st_writer_open(path, &w), SLIM_OK);
+    for (size_t i = 0; i < N_TINY; i++) {
+        if (skip && !strcmp(skip, tiny[i].name))
+            continue;
+        int64_t shape[2] = { tiny[i].rows, tiny[i].cols };
+        cr_assert_eq(slim_st_writer_add_tensor(w, tiny[i].name, SLIM_DTYPE_F32,
+                                               tiny[i].cols ? 2 : 1, shape), SLIM_OK);
+    }
+    for (size_t i = 0; i < N_TINY; i++) {
+        if (skip && !strcmp(skip, tiny[i].name))
+            continue;
+        int64_t cols = tiny[i].cols ? tiny[i].cols : 1;
+        for (int64_t r = 0; r < tiny[i].rows; r++)
+            for (int64_t c = 0; c < cols; c++) {
+                float v = tiny_value(i, r, c);
+                if (nan_in && !strcmp(nan_in, tiny[i].name) && r == 1 && c == 2)
+                    v = NAN;
+                cr_assert_eq(slim_st_writer_write(w, &v, 4), SLIM_OK);
+            }
+    }
+    cr_assert_eq(slim_st_writer_finish(w), SLIM_OK);
+}
+
+static void remove_tiny(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert(system(cmd) == 0);
+}
+
+static slim_error plan(const char *type, int pure, slim_convert **c, char *msg)
+{
+    slim_convert_options o = { .type = type, .pure = pure, .threads = 2 };
+    return slim_convert_plan(dir, &o, c, msg, 512);
+}
+
+static const slim_gguf_tensor *find(const slim_gguf *g, const char *name)
+{
+    const slim_gguf_tensor *t = slim_gguf_find_tensor(g, name);
+    cr_assert(t, "no tensor %s", name);
+    return t;
+}
+
+Test(convert, llama_f32_unpermutes_q_and_k)
+{
+    make_tiny("LlamaForCausalLM", VOC, NULL, NULL);
+    slim_convert *c;
+    char msg[512], out[300];
+    cr_assert_eq(plan("F32", 0, &c, msg), SLIM_OK, "%s", msg);
+    cr_assert_eq(slim_convert_tensor_count(c), N_TINY);
+    /* the converter's order: the checkpoint's names sorted */
+    cr_assert_str_eq(slim_convert_tensor_at(c, 0)->name, "output.weight");
+    cr_assert_str_eq(slim_convert_tensor_at(c, 2)->name, "blk.0.attn_norm.weight");
+    snprintf(out, sizeof out, "%s/out.gguf", dir);
+    cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
+    slim_convert_free(c);
+
+    slim_gguf *g;
+    cr_assert_eq(slim_gguf_open(out, &g, NULL), SLIM_OK);
+    uint64_t u;
+    cr_assert_eq(slim_gguf_get_uint(g, "llama.attention.head_count_kv", &u), SLIM_OK);
+    cr_assert_eq(u, NKV);
+    cr_assert_eq(slim_gguf_get_uint(g, "llama.rope.dimension_count", &u), SLIM_OK);
+    cr_assert_eq(u, HD);
+    /* q: per head, rows [0..4) and [4..8) interleave: out 2i <- i, 2i+1 <- 4+i */
+    const struct { const char *name; size_t src; int heads; } qk[] = {
+        { "blk.0.attn_q.weight", 9, NH }, { "blk.0.attn_k.weight", 7, NKV },
+    };
+    for (int k = 0; k < 2; k++) {
+        const slim_gguf_tensor *t = find(g, qk[k].name);
+        const float *d = t->data;
+        for (int64_t r = 0; r < t->ne[1]; r++) {
+            int64_t h = r / HD, j = r % HD;
+            int64_t src = h * HD + (j % 2) * (HD / 2) + j / 2;
+            for (int64_t col = 0; col < HID; col++)
+                cr_assert_eq(d[r * HID + col], tiny_value(qk[k].src, src, col),
+                             "%s row %lld col %lld", qk[k].name, (long long)r, (long long)col);
+        }
+    }
+    /* v is copied as is */
+    const float *v = find(g, "blk.0.attn_v.weight")->data;
+    cr_assert_eq(v[3 * HID + 5], tiny_value(10, 3, 5));
+    slim_gguf_close(g);
+    remove_tiny();
+}
+
+Test(convert, q8_0_and_pure_types)
+{
+    make_tiny("MistralForCausalLM", VOC, NULL, NULL);
+    slim_convert *c;
+    char msg[512];
+    cr_assert_eq(plan("Q8_0", 0, &c, msg), SLIM_OK, "%s", msg);
+    for (uint64_t i = 0; i < slim_convert_tensor_count(c); i++) {
+        const slim_convert_tensor *t = slim_convert_tensor_at(c, i);
+        slim_type want = t->n_dims == 1 ? SLIM_TYPE_F32 : SLIM_TYPE_Q8_0;
+        cr_assert_eq(t->type, want, "%s", t->name);
+    }
+    cr_assert_eq(slim_convert_get_info(c)->file_type, 7);
+    slim_convert_free(c);
+    /* pure q4_K: 32- and 64-column rows are not whole 256-blocks: Q5_0 */
+    cr_assert_eq(plan("q4_K", 1, &c, msg), SLIM_OK, "%s", msg);
+    const slim_convert_tensor *t = slim_convert_tensor_at(c, 0);
+    cr_assert_str_eq(t->name, "output.weight"); /* llama-quantize's order */
+    cr_assert_eq(t->type, SLIM_TYPE_Q5_0);
+    cr_assert(t->fallback);
+    cr_assert_eq(slim_convert_get_info(c)->file_type, 15);
+    slim_convert_free(c);
+    /* a type without --pure that needs the mix rules, or an unknown one */
+    cr_assert_eq(plan("q4_K", 0, &c, msg), SLIM_ERR_INVALID_ARG);
+    cr_assert_eq(plan("F64", 0, &c, msg), SLIM_ERR_INVALID_ARG);
+    remove_tiny();
+}
+
+Test(convert, bad_inputs_are_named)
+{
+    slim_convert *c;
+    char msg[512];
+    make_tiny("GPTNeoXForCausalLM", VOC, NULL, NULL);
+    cr_assert_eq(plan("F16", 0, &c, msg), SLIM_ERR_UNSUPPORTED);
+    cr_assert(strstr(msg, "GPTNeoXForCausalLM") && strstr(msg, "Qwen2ForCausalLM"), "%s", msg);
+
+    make_tiny("LlamaForCausalLM", VOC + 1, NULL, NULL);
+    cr_assert_eq(plan("F16", 0, &c, msg), SLIM_ERR_SHAPE);
+    cr_assert(strstr(msg, "lm_head.weight") && strstr(msg, "[17, 32]"), "%s", msg);
+
+    make_tiny("LlamaForCausalLM", VOC, "model.layers.0.mlp.up_proj.weight", NULL);
+    cr_assert_eq(plan("F16", 0, &c, msg), SLIM_ERR_NOT_FOUND);
+    cr_assert(strstr(msg, "blk.0.ffn_up.weight"), "%s", msg);
+
+    char path[300];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    unlink(path);
+    cr_assert_eq(plan("F16", 0, &c, msg), SLIM_ERR_NOT_FOUND);
+    cr_assert(strstr(msg, "model.safetensors"), "%s", msg);
+
+    make_tiny("LlamaForCausalLM", VOC, NULL, "model.layers.0.self_attn.q_proj.weight");
+    cr_assert_eq(plan("BF16", 0, &c, msg), SLIM_OK, "%s", msg);
+    snprintf(path, sizeof path, "%s/out.gguf", dir);
+    cr_assert_eq(slim_convert_write(c, path, NULL, NULL, msg, sizeof msg), SLIM_ERR_NONFINITE);
+    cr_assert(strstr(msg, "q_proj") && strstr(msg, "row 1, column 2"), "%s", msg);
+    slim_convert_free(c);
+    cr_assert_neq(access(path, F_OK), 0, "output left behind");
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 2", dir);
+    cr_assert(system(cmd) == 0, "a temporary file was left behind");
+    remove_tiny();
+}
+
+/* ---- the shared models against llama.cpp's files ---- */
+
+static void assert_same_tensors(const char *ours, const char *ref)
+{
+    slim_gguf *a, *b;
+    cr_assert_eq(slim_gguf_open(ours, &a, NULL), SLIM_OK);
+    cr_assert_eq(slim_gguf_open(ref, &b, NULL), SLIM_OK, "%s", ref);
+    cr_assert_eq(slim_gguf_tensor_count(a), slim_gguf_tensor_count(b));
+    for (uint64_t i = 0; i < slim_gguf_tensor_count(b); i++) {
+        const slim_gguf_tensor *y = slim_gguf_tensor_at(b, i);
+        const slim_gguf_tensor *x = slim_gguf_tensor_at(a, i);
+        cr_assert_str_eq(x->name, y->name, "tensor %llu", (unsigned long long)i);
+        cr_assert_eq(x->type, y->type, "%s", y->name);
+        cr_assert_eq(memcmp(x->ne, y->ne, sizeof x->ne), 0, "%s", y->name);
+        cr_assert_eq(x->size, y->size, "%s", y->name);
+        cr_assert_eq(memcmp(x->data, y->data, y->size), 0, "%s bytes differ", y->name);
+    }
+    /* every non-tokenizer entry, in order, with the same value bytes */
+    uint64_t j = 0;
+    for (uint64_t i = 0; i < slim_gguf_kv_count(b); i++) {
+        const slim_gguf_kv *y = slim_gguf_kv_at(b, i);
+        if (y->key.len > 10 && !memcmp(y->key.data, "tokenizer.", 10))
+            continue;
+        cr_assert_lt(j, slim_gguf_kv_count(a));
+        const slim_gguf_kv *x = slim_gguf_kv_at(a, j++);
+        cr_assert(x->key.len == y->key.len && !memcmp(x->key.data, y->key.data, y->key.len),
+                  "entry %llu: %.*s", (unsigned long long)i, (int)y->key.len, y->key.data);
+        cr_assert_eq(x->type, y->type);
+        slim_string s, t;
+        if (y->type == SLIM_GGUF_STRING) {
+            cr_assert_eq(slim_gguf_kv_str(a, x, 0, &s), SLIM_OK);
+            cr_assert_eq(slim_gguf_kv_str(b, y, 0, &t), SLIM_OK);
+            cr_assert(s.len == t.len && !memcmp(s.data, t.data, s.len), "%.*s: '%.*s'",
+                      (int)y->key.len, y->key.data, (int)s.len, s.data);
+        } else if (y->type != SLIM_GGUF_ARRAY) {
+            size_t n = y->type == SLIM_GGUF_U64 || y->type == SLIM_GGUF_F64 ? 8 : 4;
+            if (y->type == SLIM_GGUF_BOOL || y->type == SLIM_GGUF_U8)
+                n = 1;
+            cr_assert_eq(memcmp(slim_gguf_kv_data(a, x), slim_gguf_kv_data(b, y), n), 0,
+                         "%.*s", (int)y->key.len, y->key.data);
+        }
+    }
+    slim_gguf_close(a);
+    slim_gguf_close(b);
+}
+
+static const char *models_dir(char *buf, size_t cap)
+{
+    const char *root = test_data_dir();
+    if (!root)
+        cr_skip("shared data not found (set SLIM_SHARED_DATA or provide ../shared/data)");
+    snprintf(buf, cap, "%s/models", root);
+    return buf;
+}
+
+Test(convert, stories260K_matches_llamacpp)
+{
+    char m[256], in[512], ref[512], out[300];
+    models_dir(m, sizeof m);
+    static const struct { const char *folder, *type, *ref; } cases[] = {
+        { "stories260K-hf", "F32", "stories260K-hf-convert_hf_to_gguf-f32.gguf" },
+        { "stories260K-hf-sharded", "F32", "stories260K-hf-sharded-convert_hf_to_gguf-f32.gguf" },
+        { "stories260K-hf-bf16", "BF16", "stories260K-hf-bf16-convert_hf_to_gguf-bf16.gguf" },
+        { "stories260K-hf", "Q8_0", "stories260K-hf-convert_hf_to_gguf-q8_0.gguf" },
+    };
+    snprintf(out, sizeof out, "/tmp/slim-test-convert-%d.gguf", (int)getpid());
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(in, sizeof in, "%s/%s", m, cases[i].folder);
+        snprintf(ref, sizeof ref, "%s/stories260K-gguf-llamacpp/%s", m, cases[i].ref);
+        slim_convert_options o = { .type = cases[i].type };
+        slim_convert *c;
+        char msg[512];
+        cr_assert_eq(slim_convert_plan(in, &o, &c, msg, sizeof msg), SLIM_OK, "%s", msg);
+        cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
+        slim_convert_free(c);
+        assert_same_tensors(out, ref);
+    }
+    unlink(out);
+}
+
+Test(convert, gguf_requantize_equals_llama_quantize)
+{
+    /* llama-quantize Q8_0 --tensor-type ffn_down=f16 of the F32 file: the
+     * whole file, metadata included, is byte-identical */
+    char m[256], in[512], ref[512], out[300];
+    models_dir(m, sizeof m);
+    snprintf(in, sizeof in, "%s/stories260K-gguf-llamacpp/stories260K-hf-convert_hf_to_gguf-f32.gguf", m);
+    snprintf(ref, sizeof ref, "%s/stories260K-gguf-llamacpp/"
+             "stories260K-hf-convert_hf_to_gguf-f32-Q8_0-ffn_down-F16.gguf", m);
+    snprintf(out, sizeof out, "/tmp/slim-test-requant-%d.gguf", (int)getpid());
+    const char *tt[] = { "ffn_down=f16" };
+    slim_convert_options o = { .type = "Q8_0", .tensor_types = tt, .n_tensor_types = 1 };
+    slim_convert *c;
+    char msg[512];
+    cr_assert_eq(slim_convert_plan(in, &o, &c, msg, sizeof msg), SLIM_OK, "%s", msg);
+    cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
+    slim_convert_free(c);
+    size_t na, nb;
+    void *a = test_read_file(out, &na), *b = test_read_file(ref, &nb);
+    cr_assert(a && b);
+    cr_assert_eq(na, nb);
+    cr_assert_eq(memcmp(a, b, na), 0);
+    free(a);
+    free(b);
+    unlink(out);
+}
