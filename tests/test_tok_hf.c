@@ -10,24 +10,6 @@
 #include "slim.h"
 #include "tests/tok_test.h"
 
-/* Documents whose reference we do not reproduce yet, with the reason. */
-static const struct {
-    const char *tok, *corpus;
-    size_t doc;
-} known[] = {
-    /* NFC of a run of rare combining marks (U+1DF7...): utf8proc's Unicode
-     * tables order them differently from the Rust reference's. */
-    {"qwen3", "adversarial", 113},
-};
-
-static int is_known(const char *tok, const char *corpus, size_t doc)
-{
-    for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-        if (!strcmp(known[k].tok, tok) && !strcmp(known[k].corpus, corpus) && known[k].doc == doc)
-            return 1;
-    return 0;
-}
-
 static slim_tokenizer *load_hf(const char *dir, const char *name)
 {
     char path[4096], msg[512];
@@ -75,9 +57,7 @@ static void check_hf(const char *name, int roundtrip)
             for (size_t i = 0; same && i < n; i++)
                 same = (json_int_t)ids[i] == json_integer_value(json_array_get(r, i));
             exact += same;
-            if (!is_known(name, tok_corpora[c], d))
-                cr_expect(same, "%s %s doc %zu differs from the reference", name,
-                          tok_corpora[c], d);
+            cr_expect(same, "%s %s doc %zu differs from the reference", name, tok_corpora[c], d);
             size_t counted = 0;
             cr_expect_eq(slim_tokenizer_count(tok, text, len, SLIM_SPECIAL_ALLOW, &counted,
                                               NULL), SLIM_OK);

@@ -160,6 +160,11 @@ typedef struct slim_hf {
     char *chain_norm;       /* "NFC", "Sequence[Prepend, Replace]" ... for info */
     char *chain_pre;
     uint32_t vocab_size;    /* one past the largest id */
+    /* GGUF "llama" vocabularies (formats/gguf_vocab_read.c): bpe.n_ids token
+     * scores, merged by llama.cpp's SentencePiece rule (tok/spm.c) instead of
+     * BPE pair ranks; NULL for BPE. */
+    float *spm_scores;
+    const char *kind;       /* slim_tokenizer_info.kind; NULL: "huggingface" */
 } slim_hf;
 
 void slim_hf_free(slim_hf *hf);
@@ -177,6 +182,14 @@ slim_error hf_trie_add(hf_trie *t, const char *s, size_t n, int32_t added);
 slim_error hf_pattern_init(hf_pattern *p, const char *s, size_t n, int is_regex,
                            size_t *err_off);
 void hf_pattern_free(hf_pattern *p);
+
+/* NFC / NFD / NFKC / NFKD of s[0..n) (valid UTF-8) into out (reset), with
+ * Unicode 9.0 semantics as HF's normalization crate (hf_unorm.c). */
+slim_error hf_unorm(const char *s, size_t n, int compose, int compat, hf_buf *out);
+/* The code points assigned in Unicode 9.0 (generated hf_unorm_u9.c). */
+extern const uint32_t hf_u9_assigned[];
+extern const size_t hf_u9_assigned_n;
+int hf_u9_is_assigned(uint32_t cp);
 
 /* Normalizes s[0..n) into out (which is reset) by the whole chain. */
 slim_error hf_normalize(const slim_hf *hf, const char *s, size_t n, hf_buf *out);

@@ -371,31 +371,18 @@ static void apply_behavior(spans *a, hf_behavior bh, int invert)
 
 /* ---- normalizers ---- */
 
-static slim_error nf(const char *s, size_t n, utf8proc_option_t opt, hf_buf *out)
-{
-    utf8proc_uint8_t *r = NULL;
-    utf8proc_ssize_t l = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &r,
-                                      opt | UTF8PROC_STABLE);
-    if (l < 0)
-        return l == UTF8PROC_ERROR_NOMEM ? SLIM_ERR_NOMEM : SLIM_ERR_BAD_UTF8;
-    out->n = 0;
-    int ok = hf_buf_put(out, r, (size_t)l);
-    free(r);
-    return ok ? SLIM_OK : SLIM_ERR_NOMEM;
-}
-
 static slim_error norm_one(const hf_norm *z, const char *s, size_t n, hf_buf *out)
 {
     out->n = 0;
     switch (z->kind) {
     case HF_NORM_NFC:
-        return n ? nf(s, n, UTF8PROC_COMPOSE, out) : SLIM_OK;
+        return n ? hf_unorm(s, n, 1, 0, out) : SLIM_OK;
     case HF_NORM_NFD:
-        return n ? nf(s, n, UTF8PROC_DECOMPOSE, out) : SLIM_OK;
+        return n ? hf_unorm(s, n, 0, 0, out) : SLIM_OK;
     case HF_NORM_NFKC:
-        return n ? nf(s, n, UTF8PROC_COMPOSE | UTF8PROC_COMPAT, out) : SLIM_OK;
+        return n ? hf_unorm(s, n, 1, 1, out) : SLIM_OK;
     case HF_NORM_NFKD:
-        return n ? nf(s, n, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, out) : SLIM_OK;
+        return n ? hf_unorm(s, n, 0, 1, out) : SLIM_OK;
     case HF_NORM_LOWERCASE:
         for (size_t i = 0; i < n;) {
             uint32_t cp;
