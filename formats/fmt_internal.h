@@ -164,7 +164,11 @@ slim_error slim_outfile_open(slim_outfile *o, const char *path);
 slim_error slim_outfile_write(slim_outfile *o, const void *p, size_t n);
 /* Writes zero bytes until `written` is a multiple of align. */
 slim_error slim_outfile_pad(slim_outfile *o, uint64_t align);
-/* Flushes, syncs and renames into place; on failure removes the temp file. */
+/* Flushes, syncs and closes the temporary file, keeping it for a later
+ * commit (many finished outputs can then wait without open descriptors). */
+slim_error slim_outfile_close(slim_outfile *o);
+/* Flushes, syncs and renames into place (closing first if still open); on
+ * failure removes the temp file. */
 slim_error slim_outfile_commit(slim_outfile *o);
 /* Closes and removes the temporary file. Safe on a zeroed struct. */
 void slim_outfile_abort(slim_outfile *o);

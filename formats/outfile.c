@@ -120,11 +120,19 @@ slim_error slim_outfile_pad(slim_outfile *o, uint64_t align)
     return SLIM_OK;
 }
 
-slim_error slim_outfile_commit(slim_outfile *o)
+slim_error slim_outfile_close(slim_outfile *o)
 {
+    if (!o->f)
+        return SLIM_OK;
     int bad = fflush(o->f) != 0 || fsync(fileno(o->f)) != 0;
     bad |= fclose(o->f) != 0;
     o->f = NULL;
+    return bad ? SLIM_ERR_IO : SLIM_OK;
+}
+
+slim_error slim_outfile_commit(slim_outfile *o)
+{
+    slim_error bad = slim_outfile_close(o);
     if (bad || rename(o->tmp, o->path) != 0) {
         int e = errno;
         slim_outfile_abort(o);

@@ -117,6 +117,8 @@ typedef struct cli_progress {
 void cli_progress_start(cli_progress *p, const char *label, uint64_t total);
 /* Reports `done` bytes finished (redrawn at most ten times a second). */
 void cli_progress_update(cli_progress *p, uint64_t done);
+/* The same with a note after the percentage ("1200 docs, 3.1M tokens"). */
+void cli_progress_update_note(cli_progress *p, uint64_t done, const char *note);
 /* Erases the line, if one was drawn. */
 void cli_progress_end(cli_progress *p);
 

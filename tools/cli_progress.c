@@ -47,6 +47,11 @@ void cli_progress_start(cli_progress *p, const char *label, uint64_t total)
 
 void cli_progress_update(cli_progress *p, uint64_t done)
 {
+    cli_progress_update_note(p, done, NULL);
+}
+
+void cli_progress_update_note(cli_progress *p, uint64_t done, const char *note)
+{
     if (!p->enabled)
         return;
     double now = cli_now(), elapsed = now - p->start;
@@ -59,10 +64,11 @@ void cli_progress_update(cli_progress *p, uint64_t done)
         long s = (long)((double)(p->total - done) / rate + 0.5);
         snprintf(eta, sizeof eta, "  ETA %ld:%02ld", s / 60, s % 60);
     }
-    fprintf(stderr, "\r%s: %s %s / %s (%.0f%%)  %.1f MB/s%s\033[K", cli_prog(), p->label,
+    fprintf(stderr, "\r%s: %s %s / %s (%.0f%%)%s%s  %.1f MB/s%s\033[K", cli_prog(), p->label,
             cli_format_bytes((double)done, d, sizeof d),
             cli_format_bytes((double)p->total, t, sizeof t),
-            p->total ? 100.0 * (double)done / (double)p->total : 100.0, rate / 1e6, eta);
+            p->total ? 100.0 * (double)done / (double)p->total : 100.0, note ? "  " : "",
+            note ? note : "", rate / 1e6, eta);
     fflush(stderr);
     p->drawn = 1;
 }

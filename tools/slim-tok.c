@@ -14,6 +14,7 @@
 #define _GNU_SOURCE /* open_memstream */
 #include "slim.h"
 #include "tools/cli.h"
+#include "tools/cli_tok_batch.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -32,6 +33,8 @@ static const char usage_main[] =
     "  decode     token ids to text\n"
     "  count      tokens per document and in total\n"
     "  info       describe a tokenizer\n"
+    "  batch      tokenize corpora into training token files, on every core\n"
+    "  merge      join token files (bin, npy, megatron) in order\n"
     "\n"
     "'slim-tok COMMAND --help' shows a command's options.\n"
     "Built-in tokenizers: o200k_base (default), cl100k_base, p50k_base, p50k_edit,\n"
@@ -681,11 +684,30 @@ static int cmd_info(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
+/* ---- batch and merge (tools/cli_tok_batch.c) ---- */
+
+/* batch opens its tokenizer exactly as the other commands do. */
+static slim_tokenizer *batch_tokenizer(const char *name, const char *pattern, char **specials,
+                                       int n_specials)
+{
+    options o;
+    memset(&o, 0, sizeof o);
+    o.tokenizer = name;
+    o.pattern = pattern;
+    for (int i = 0; i < n_specials; i++)
+        parse_special(&o, specials[i]);
+    return open_tokenizer(&o);
+}
+
+static int cmd_batch(int argc, char **argv) { return cli_tok_batch(argc, argv, batch_tokenizer); }
+
 static const cli_command commands[] = {
     {"encode", cmd_encode},
     {"decode", cmd_decode},
     {"count", cmd_count},
     {"info", cmd_info},
+    {"batch", cmd_batch},
+    {"merge", cli_tok_merge},
 };
 
 int main(int argc, char **argv)
