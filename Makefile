@@ -176,8 +176,13 @@ fuzz-afl:
 
 ## bench: benchmarks against the scalar reference and the peers (prints ratios)
 bench: all
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/bench/bench-quant
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/bench/bench-quant $(BUILD)/bench/bench-tok
 	$(Q)$(BUILD)/bench/bench-quant
+	$(Q)BENCH_TOK=$(BUILD)/bench/bench-tok bash bench/bench_tok.sh
+
+## bench-tok: slim's tokenizers against npm tiktoken and tokenizers, one run (installed into bench/.cache)
+bench-tok: $(BUILD)/bench/bench-tok
+	$(Q)BENCH_TOK=$(BUILD)/bench/bench-tok bash bench/bench_tok.sh
 
 $(BUILD)/bench/bench-%: bench/bench_%.c $(LIB_STATIC)
 	@mkdir -p $(dir $@)
@@ -212,7 +217,7 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /' -e 's/: /\t/'
 
-.PHONY: all deps demo test test-unit check-neon check-sanitize fuzz-replay fuzz fuzz-afl bench bench-ggml install clean help
+.PHONY: all deps demo test test-unit check-neon check-sanitize fuzz-replay fuzz fuzz-afl bench bench-tok bench-ggml install clean help
 .SECONDARY:
 
 -include $(FULL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TOOL_NAMES:%=$(BUILD)/tools/%.d) $(KCHECK_OBJS:.o=.d) \
