@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define CONV_CHUNK_BYTES ((size_t)64 << 20)
 
@@ -29,6 +31,23 @@ static slim_error reserve(void **p, size_t *cap, size_t n)
     *p = q;
     *cap = n;
     return SLIM_OK;
+}
+
+/* Drops the mapped source pages of [p, p + n) from this process once
+ * converted, so resident memory stays at a chunk however large the model:
+ * the input is always a read-only file mapping (slim_convert_plan opens
+ * paths only), so the pages stay in the page cache and would simply be read
+ * again. Only whole pages inside the range are dropped. */
+static void release_source(const void *p, uint64_t n)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    if (pg <= 0 || n == 0)
+        return;
+    uintptr_t b = (uintptr_t)p, e = b + (uintptr_t)n, m = (uintptr_t)pg - 1;
+    b = (b + m) & ~m;
+    e &= ~m;
+    if (e > b)
+        madvise((void *)b, e - b, MADV_DONTNEED);
 }
 
 /* The source row that output row r comes from: convert_hf_to_gguf.py's
@@ -119,10 +138,13 @@ static slim_error write_tensor(slim_convert *c, uint64_t idx, slim_gguf_writer *
         if ((e = slim_gguf_writer_write(w, b->out, (size_t)n * out_row)))
             return conv_fail(msg, cap, e, "writing tensor %s: %s", p->name,
                              e == SLIM_ERR_IO ? strerror(errno) : slim_strerror(e));
+        if (t->perm_heads <= 0)
+            release_source((const uint8_t *)t->data + (size_t)r0 * src_row, (uint64_t)n * src_row);
         *done += (uint64_t)n * src_row;
         if (progress)
             progress(pctx, idx, *done, c->info.src_bytes);
     }
+    release_source(t->data, p->src_bytes);
     return SLIM_OK;
 }
 
