@@ -28,7 +28,7 @@ struct tokfile_writer {
     size_t n_files, cap_files;
     size_t cur;            /* the data file being written (index in files) */
     int open;              /* a shard is open */
-    uint32_t shard;        /* number of the next shard */
+    uint32_t shard;        /* number of the open shard */
     int32_t *lens;         /* Megatron: sequence lengths of the open shard */
     size_t n_lens, cap_lens;
 };
@@ -120,7 +120,6 @@ static slim_error open_shard(tokfile_writer *w)
         return e;
     w->cur = w->n_files - 1;
     w->open = 1;
-    w->shard++;
     w->n_lens = 0;
     if (w->format == SLIM_TOKFILE_NPY) {
         uint8_t head[TOKFILE_NPY_HEADER];
@@ -228,6 +227,7 @@ slim_error tokfile_add(tokfile_writer *w, const void *payload, size_t bytes, uin
     out_file *o = &w->files[w->cur];
     if (w->shard_tokens && o->info.tokens > 0 && tokens > w->shard_tokens - o->info.tokens) {
         slim_error e = close_shard(w);
+        w->shard++;
         if (!e)
             e = open_shard(w);
         if (e)
