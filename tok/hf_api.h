@@ -24,4 +24,9 @@ slim_error slim_hf_add_special(const slim_hf *hf, const uint32_t *ids, size_t n,
                                uint32_t *out, size_t cap, size_t *n_out);
 const char *slim_hf_token(const slim_hf *hf, uint32_t id, size_t *len);
 
+/* Makes a slim_tokenizer around a built slim_hf (taken over, also on
+ * failure) named `name` (copied): the added tokens become its specials.
+ * Used by tokenizer.json and by GGUF vocabularies (formats/gguf_vocab_read.c). */
+slim_error slim_tokenizer_wrap_hf(slim_hf *hf, const char *name, slim_tokenizer **out);
+
 #endif

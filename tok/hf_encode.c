@@ -3,6 +3,7 @@
  * tokens, the pipeline, post-processing templates and decoders.
  */
 #include "tok/hf_api.h"
+#include "tok/spm.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -209,9 +210,12 @@ typedef struct hf_enc {
 static slim_error encode_part(hf_enc *e, const char *s, size_t n, int first)
 {
     slim_error err = hf_pretokenize(e->hf, s, n, first, &e->pieces);
-    for (size_t i = 0; err == SLIM_OK && i < e->pieces.n; i++)
-        err = hf_bpe_encode(&e->hf->bpe, e->pieces.text.p + e->pieces.v[i].off,
-                            e->pieces.v[i].len, &e->ids);
+    for (size_t i = 0; err == SLIM_OK && i < e->pieces.n; i++) {
+        const char *p = e->pieces.text.p + e->pieces.v[i].off;
+        size_t len = e->pieces.v[i].len;
+        err = e->hf->spm_scores ? slim_spm_encode(&e->hf->bpe, e->hf->spm_scores, p, len, &e->ids)
+                                : hf_bpe_encode(&e->hf->bpe, p, len, &e->ids);
+    }
     return err;
 }
 
@@ -596,5 +600,6 @@ void slim_hf_free(slim_hf *hf)
     free(m->suffix);
     free(hf->chain_norm);
     free(hf->chain_pre);
+    free(hf->spm_scores);
     free(hf);
 }

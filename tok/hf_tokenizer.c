@@ -48,13 +48,19 @@ slim_error slim_tokenizer_from_hf(const void *data, size_t size, slim_tokenizer 
     slim_error err = slim_hf_parse(data, size, &hf, msg, msg_cap, where);
     if (err != SLIM_OK)
         return err;
+    return slim_tokenizer_wrap_hf(hf, "tokenizer.json", out);
+}
+
+slim_error slim_tokenizer_wrap_hf(slim_hf *hf, const char *name, slim_tokenizer **out)
+{
+    *out = NULL;
     slim_tokenizer *t = calloc(1, sizeof *t);
     if (!t) {
         slim_hf_free(hf);
         return SLIM_ERR_NOMEM;
     }
     t->hf = hf;
-    t->name = dup_str("tokenizer.json");
+    t->name = dup_str(name);
     t->pattern = dup_str("");
     t->vocab_size = hf->vocab_size;
     t->specials = hf->n_added ? calloc(hf->n_added, sizeof *t->specials) : NULL;

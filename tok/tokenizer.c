@@ -456,7 +456,7 @@ void slim_tokenizer_get_info(const slim_tokenizer *tok, slim_tokenizer_info *inf
     if (!tok)
         return;
     info->name = tok->name;
-    info->kind = tok->hf ? "huggingface" : "tiktoken";
+    info->kind = tok->hf ? (tok->hf->kind ? tok->hf->kind : "huggingface") : "tiktoken";
     info->pattern = tok->pattern;
     info->pretok = pretok_name(tok->pretok.kind);
     info->n_ranks = tok->vocab.n_tokens;

@@ -43,7 +43,8 @@ static const char usage_main[] =
 
 #define TOKENIZER_HELP                                                                   \
     "  -t, --tokenizer NAME|FILE  a built-in name (default o200k_base), a Hugging Face\n" \
-    "                             tokenizer.json (plain or .zst) or a .tiktoken rank\n"   \
+    "                             tokenizer.json (plain or .zst), a GGUF model (its\n"    \
+    "                             tokenizer.ggml.* vocabulary) or a .tiktoken rank\n"     \
     "                             file, which needs --pattern\n"                          \
     "      --pattern REGEX        split pattern for a rank file (PCRE2 syntax)\n"         \
     "      --special TEXT=ID      a special token of a rank file (repeatable)\n"
@@ -207,13 +208,15 @@ static slim_tokenizer *open_tokenizer(const options *o)
     size_t nhead = f ? fread(head, 1, sizeof head, f) : 0;
     if (f)
         fclose(f);
-    if (f && slim_tokenizer_is_hf(head, nhead)) {
+    int is_gguf = f && slim_tokenizer_is_gguf(head, nhead);
+    if (f && (is_gguf || slim_tokenizer_is_hf(head, nhead))) {
         if (o->pattern || o->n_specials)
             cli_usage_fail("--pattern and --special apply to a rank file, not to '%s'",
                            o->tokenizer);
         char msg[512];
         slim_tok_where hw;
-        err = slim_tokenizer_load_hf(o->tokenizer, &tok, msg, sizeof msg, &hw);
+        err = is_gguf ? slim_tokenizer_load_gguf(o->tokenizer, &tok, msg, sizeof msg, &hw)
+                      : slim_tokenizer_load_hf(o->tokenizer, &tok, msg, sizeof msg, &hw);
         if (err != SLIM_OK)
             cli_fail("%s: %s", o->tokenizer, msg[0] ? msg : slim_strerror(err));
         return tok;
@@ -656,7 +659,9 @@ static int cmd_info(int argc, char **argv)
     slim_tokenizer_get_info(tok, &info);
     printf("name:           %s\n", info.name);
     if (info.normalizer) {
-        printf("kind:           %s (tokenizer.json, BPE with ranks of merge pairs)\n", info.kind);
+        printf("kind:           %s (%s)\n", info.kind,
+               strcmp(info.kind, "gguf") ? "tokenizer.json, BPE with ranks of merge pairs"
+                                         : "llama.cpp vocabulary, tokenizer.ggml.*");
         printf("vocabulary:     %zu ids (%zu BPE tokens, %zu added)\n", info.vocab_size,
                info.n_ranks, info.n_specials);
         printf("normalizer:     %s\n", info.normalizer);

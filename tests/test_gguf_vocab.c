@@ -1,0 +1,445 @@
+/*
+ * GGUF tokenizer vocabularies (tokenizer.ggml.*): the GGUF files llama.cpp
+ * made from the shared stories260K folders give the ids of the folders'
+ * tokenizer.json on every corpus, the full Llama 2 vocabulary gives the
+ * Hugging Face reference ids, decoding gives the text back, and hostile
+ * vocabularies are errors naming the key and the element, never crashes.
+ */
+#include <criterion/criterion.h>
+#include <unistd.h>
+
+#include "slim.h"
+#include "tests/tok_test.h"
+
+/* ---- a GGUF image holding metadata only ---- */
+
+typedef struct gb {
+    uint8_t *p;
+    size_t n, cap;
+    uint64_t n_kv;
+} gb;
+
+static void put(gb *b, const void *s, size_t n)
+{
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2 + 64;
+        b->p = realloc(b->p, b->cap);
+        cr_assert(b->p);
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+static void put_u32(gb *b, uint32_t v) { put(b, &v, 4); } /* tests run little-endian */
+static void put_u64(gb *b, uint64_t v) { put(b, &v, 8); }
+
+static void put_str(gb *b, const char *s)
+{
+    put_u64(b, strlen(s));
+    put(b, s, strlen(s));
+}
+
+static void key(gb *b, const char *k, uint32_t type)
+{
+    put_str(b, k);
+    put_u32(b, type);
+    b->n_kv++;
+}
+
+static void kv_str(gb *b, const char *k, const char *v)
+{
+    key(b, k, SLIM_GGUF_STRING);
+    put_str(b, v);
+}
+
+static void kv_u32(gb *b, const char *k, uint32_t v)
+{
+    key(b, k, SLIM_GGUF_U32);
+    put_u32(b, v);
+}
+
+static void kv_bool(gb *b, const char *k, int v)
+{
+    key(b, k, SLIM_GGUF_BOOL);
+    uint8_t x = (uint8_t)v;
+    put(b, &x, 1);
+}
+
+static void kv_strs(gb *b, const char *k, const char *const *v, size_t n)
+{
+    key(b, k, SLIM_GGUF_ARRAY);
+    put_u32(b, SLIM_GGUF_STRING);
+    put_u64(b, n);
+    for (size_t i = 0; i < n; i++)
+        put_str(b, v[i]);
+}
+
+static void kv_nums(gb *b, const char *k, slim_gguf_type t, const void *v, size_t n)
+{
+    key(b, k, SLIM_GGUF_ARRAY);
+    put_u32(b, t);
+    put_u64(b, n);
+    put(b, v, 4 * n);
+}
+
+/* The whole file: header, then the entries collected in kvs. */
+static uint8_t *image(const gb *kvs, size_t *size)
+{
+    gb f = {0};
+    put(&f, "GGUF", 4);
+    put_u32(&f, 3);
+    put_u64(&f, 0);
+    put_u64(&f, kvs->n_kv);
+    put(&f, kvs->p, kvs->n);
+    while (f.n % 32)
+        put(&f, "", 1);
+    *size = f.n;
+    return f.p;
+}
+
+/* Loads the vocabulary of kvs; returns the error, msg filled. */
+static slim_error load(const gb *kvs, slim_tokenizer **tok, char *msg, size_t cap,
+                       slim_tok_where *w)
+{
+    size_t size;
+    uint8_t *d = image(kvs, &size);
+    slim_gguf *g = NULL;
+    slim_error err = slim_gguf_parse(d, size, &g, NULL);
+    cr_assert_eq(err, SLIM_OK, "test image does not parse: %s", slim_strerror(err));
+    err = slim_tokenizer_from_gguf(g, tok, msg, cap, w);
+    slim_gguf_close(g);
+    free(d);
+    return err;
+}
+
+/* A tiny byte-level vocabulary: the GPT-2 characters of "a", "b", " " and
+ * two merges. */
+static const char *const bpe_tokens[] = {"a", "b", "\xc4\xa0", "ab", "\xc4\xa0" "ab", "<|eot|>"};
+static const int32_t bpe_types[] = {1, 1, 1, 1, 1, 3};
+static const char *const bpe_merges[] = {"a b", "\xc4\xa0 ab"};
+
+static void tiny_bpe(gb *b, const char *pre)
+{
+    kv_str(b, "tokenizer.ggml.model", "gpt2");
+    if (pre)
+        kv_str(b, "tokenizer.ggml.pre", pre);
+    kv_strs(b, "tokenizer.ggml.tokens", bpe_tokens, 6);
+    kv_nums(b, "tokenizer.ggml.token_type", SLIM_GGUF_I32, bpe_types, 6);
+}
+
+static void encode_expect(slim_tokenizer *tok, const char *text, slim_special_mode mode,
+                          const uint32_t *want, size_t n_want)
+{
+    uint32_t ids[64];
+    size_t n = 0;
+    cr_assert_eq(slim_tokenizer_encode(tok, text, strlen(text), mode, ids, 64, &n, NULL),
+                 SLIM_OK);
+    cr_assert_eq(n, n_want, "'%s': %zu ids, want %zu", text, n, n_want);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(ids[i], want[i], "'%s': id %zu is %u, want %u", text, i, ids[i], want[i]);
+}
+
+Test(gguf_vocab, tiny_gpt2_vocabulary)
+{
+    gb b = {0};
+    tiny_bpe(&b, "gpt-2");
+    kv_strs(&b, "tokenizer.ggml.merges", bpe_merges, 2);
+    kv_u32(&b, "tokenizer.ggml.eos_token_id", 5);
+    kv_bool(&b, "tokenizer.ggml.add_eos_token", 1);
+    slim_tokenizer *tok = NULL;
+    char msg[256];
+    cr_assert_eq(load(&b, &tok, msg, sizeof msg, NULL), SLIM_OK, "%s", msg);
+    encode_expect(tok, "ab ab", SLIM_SPECIAL_AS_TEXT, (uint32_t[]){3, 4}, 2);
+    encode_expect(tok, "ba<|eot|>", SLIM_SPECIAL_ALLOW, (uint32_t[]){1, 0, 5}, 3);
+    uint32_t ids[2] = {3, 4}, with[4];
+    size_t m = 0;
+    cr_assert_eq(slim_tokenizer_add_special(tok, ids, 2, with, 4, &m), SLIM_OK);
+    cr_assert(m == 3 && with[2] == 5);
+    char back[16];
+    size_t nb = 0;
+    cr_assert_eq(slim_tokenizer_decode(tok, ids, 2, back, sizeof back, &nb, NULL), SLIM_OK);
+    cr_assert(nb == 5 && !memcmp(back, "ab ab", 5));
+    slim_tokenizer_info info;
+    slim_tokenizer_get_info(tok, &info);
+    cr_assert_str_eq(info.kind, "gguf");
+    slim_tokenizer_free(tok);
+    free(b.p);
+}
+
+/* One hostile vocabulary: the error and words its message must hold. */
+static void expect_fail(gb *b, slim_error want, const char *words1, const char *words2)
+{
+    slim_tokenizer *tok = (slim_tokenizer *)1;
+    char msg[256];
+    slim_tok_where w;
+    slim_error err = load(b, &tok, msg, sizeof msg, &w);
+    cr_assert_eq(err, want, "got %s (%s), want %s", slim_strerror(err), msg,
+                 slim_strerror(want));
+    cr_assert_null(tok);
+    cr_assert(strstr(msg, words1), "message '%s' lacks '%s'", msg, words1);
+    cr_assert(!words2 || strstr(msg, words2), "message '%s' lacks '%s'", msg, words2);
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+Test(gguf_vocab, hostile_vocabularies_are_errors_naming_the_key)
+{
+    gb b = {0};
+    kv_u32(&b, "general.alignment", 32);
+    expect_fail(&b, SLIM_ERR_NOT_FOUND, "tokenizer.ggml.model", "missing");
+
+    kv_str(&b, "tokenizer.ggml.model", "bert");
+    expect_fail(&b, SLIM_ERR_UNSUPPORTED, "tokenizer.ggml.model", "'bert'");
+
+    tiny_bpe(&b, "no-such-pre");
+    expect_fail(&b, SLIM_ERR_UNSUPPORTED, "tokenizer.ggml.pre", "'no-such-pre'");
+
+    tiny_bpe(&b, "gpt-2");
+    expect_fail(&b, SLIM_ERR_NOT_FOUND, "tokenizer.ggml.merges", "missing");
+
+    tiny_bpe(&b, "gpt-2");
+    kv_strs(&b, "tokenizer.ggml.merges", (const char *const[]){"a b", "a zz"}, 2);
+    expect_fail(&b, SLIM_ERR_NOT_FOUND, "tokenizer.ggml.merges[1]", "'zz'");
+
+    tiny_bpe(&b, "gpt-2");
+    kv_strs(&b, "tokenizer.ggml.merges", (const char *const[]){"ab"}, 1);
+    expect_fail(&b, SLIM_ERR_CORRUPT, "tokenizer.ggml.merges[0]", "\"a b\"");
+
+    tiny_bpe(&b, "gpt-2");
+    kv_strs(&b, "tokenizer.ggml.merges", bpe_merges, 2);
+    kv_u32(&b, "tokenizer.ggml.bos_token_id", 6);
+    expect_fail(&b, SLIM_ERR_CORRUPT, "tokenizer.ggml.bos_token_id", "id 6");
+
+    kv_str(&b, "tokenizer.ggml.model", "llama");
+    kv_nums(&b, "tokenizer.ggml.tokens", SLIM_GGUF_U32, (uint32_t[]){1, 2}, 2);
+    expect_fail(&b, SLIM_ERR_BAD_TYPE, "tokenizer.ggml.tokens", "string");
+
+    kv_str(&b, "tokenizer.ggml.model", "llama");
+    kv_strs(&b, "tokenizer.ggml.tokens", bpe_tokens, 6);
+    kv_nums(&b, "tokenizer.ggml.scores", SLIM_GGUF_F32, (float[]){0, 0, 0}, 3);
+    expect_fail(&b, SLIM_ERR_CORRUPT, "tokenizer.ggml.scores", "3 scores for 6");
+
+    kv_str(&b, "tokenizer.ggml.model", "llama");
+    kv_strs(&b, "tokenizer.ggml.tokens", bpe_tokens, 6);
+    kv_nums(&b, "tokenizer.ggml.token_type", SLIM_GGUF_I32, (int32_t[]){1, 1, 1, 9, 1, 1}, 6);
+    expect_fail(&b, SLIM_ERR_CORRUPT, "tokenizer.ggml.token_type[3]", "9");
+
+    kv_str(&b, "tokenizer.ggml.model", "llama");
+    kv_strs(&b, "tokenizer.ggml.tokens", (const char *const[]){"x", "y", "x"}, 3);
+    expect_fail(&b, SLIM_ERR_DUPLICATE, "tokenizer.ggml.tokens", "same text");
+
+    kv_str(&b, "tokenizer.ggml.model", "llama");
+    kv_strs(&b, "tokenizer.ggml.tokens", NULL, 0);
+    expect_fail(&b, SLIM_ERR_CORRUPT, "tokenizer.ggml.tokens", "no tokens");
+
+    kv_str(&b, "tokenizer.ggml.model", "llama");
+    kv_strs(&b, "tokenizer.ggml.tokens", bpe_tokens, 6);
+    kv_u32(&b, "tokenizer.ggml.add_bos_token", 1);
+    expect_fail(&b, SLIM_ERR_BAD_TYPE, "tokenizer.ggml.add_bos_token", "bool");
+}
+
+/* Every single-byte change of a valid vocabulary either fails to parse, or
+ * loads, or is an error: never a crash or a sanitizer report. */
+Test(gguf_vocab, every_byte_flip_is_safe)
+{
+    gb b = {0};
+    tiny_bpe(&b, "llama-bpe");
+    kv_strs(&b, "tokenizer.ggml.merges", bpe_merges, 2);
+    kv_u32(&b, "tokenizer.ggml.bos_token_id", 5);
+    size_t size;
+    uint8_t *d = image(&b, &size);
+    for (size_t i = 0; i < size; i++)
+        for (int bit = 0; bit < 8; bit += 3) {
+            d[i] ^= (uint8_t)(1u << bit);
+            slim_gguf *g = NULL;
+            if (slim_gguf_parse(d, size, &g, NULL) == SLIM_OK) {
+                slim_tokenizer *tok = NULL;
+                char msg[128];
+                if (slim_tokenizer_from_gguf(g, &tok, msg, sizeof msg, NULL) == SLIM_OK) {
+                    uint32_t ids[64];
+                    size_t n = 0;
+                    slim_tokenizer_encode(tok, "ab ab b", 7, SLIM_SPECIAL_ALLOW, ids, 64, &n,
+                                          NULL);
+                }
+                slim_tokenizer_free(tok);
+                slim_gguf_close(g);
+            }
+            d[i] ^= (uint8_t)(1u << bit);
+        }
+    free(d);
+    free(b.p);
+}
+
+/* ---- the shared models ---- */
+
+static slim_tokenizer *load_file(const char *path, int gguf)
+{
+    char msg[512];
+    slim_tokenizer *tok = NULL;
+    slim_error err = gguf ? slim_tokenizer_load_gguf(path, &tok, msg, sizeof msg, NULL)
+                          : slim_tokenizer_load_hf(path, &tok, msg, sizeof msg, NULL);
+    cr_assert_eq(err, SLIM_OK, "%s: %s: %s", path, slim_strerror(err), msg);
+    return tok;
+}
+
+/* Encodes every corpus document with both tokenizers: same ids, same
+ * decoded text, and add_special agrees. Returns the documents compared. */
+static size_t compare_on_corpora(const char *dir, slim_tokenizer *a, slim_tokenizer *b,
+                                 const char *what)
+{
+    size_t cap = 1 << 20, total = 0;
+    uint32_t *ia = malloc(cap * sizeof *ia), *ib = malloc(cap * sizeof *ib);
+    char *da = malloc(8 << 20), *db = malloc(8 << 20);
+    cr_assert(ia && ib && da && db);
+    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
+        char path[4096];
+        tok_lines corpus;
+        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
+        cr_assert(tok_lines_load(path, &corpus), "cannot read %s", path);
+        for (size_t d = 0; d < corpus.n; d++) {
+            size_t len, na = 0, nb = 0, la = 0, lb = 0;
+            const char *text = tok_doc(&corpus, d, &len);
+            cr_assert(text);
+            cr_assert_eq(slim_tokenizer_encode(a, text, len, SLIM_SPECIAL_AS_TEXT, ia, cap, &na,
+                                               NULL), SLIM_OK);
+            cr_assert_eq(slim_tokenizer_encode(b, text, len, SLIM_SPECIAL_AS_TEXT, ib, cap, &nb,
+                                               NULL), SLIM_OK);
+            cr_assert(na == nb && !memcmp(ia, ib, na * sizeof *ia), "%s: %s doc %zu differs",
+                      what, tok_corpora[c], d);
+            cr_assert_eq(slim_tokenizer_decode(a, ia, na, da, 8 << 20, &la, NULL), SLIM_OK);
+            cr_assert_eq(slim_tokenizer_decode(b, ib, nb, db, 8 << 20, &lb, NULL), SLIM_OK);
+            cr_assert(la == lb && !memcmp(da, db, la), "%s: %s doc %zu decodes differently",
+                      what, tok_corpora[c], d);
+            total++;
+        }
+        tok_lines_free(&corpus);
+    }
+    size_t ma = 0, mb = 0;
+    cr_assert_eq(slim_tokenizer_add_special(a, ia, 3, ia + 8, 8, &ma), SLIM_OK);
+    cr_assert_eq(slim_tokenizer_add_special(b, ia, 3, ib + 8, 8, &mb), SLIM_OK);
+    cr_assert(ma == mb && !memcmp(ia + 8, ib + 8, ma * sizeof *ia), "%s: add_special", what);
+    free(ia);
+    free(ib);
+    free(da);
+    free(db);
+    return total;
+}
+
+Test(gguf_vocab, stories260K_gguf_files_match_tokenizer_json)
+{
+    const char *dir = tok_data_dir();
+    if (!dir)
+        cr_skip_test("shared data not found: set SLIM_SHARED_DATA or provide ../shared/data");
+    static const char *const files[] = {
+        "stories260K-gguf-llamacpp/stories260K-hf-convert_hf_to_gguf-f32.gguf",
+        "stories260K-gguf-llamacpp/stories260K-hf-bf16-convert_hf_to_gguf-bf16.gguf",
+        "synth-llama-a/gguf/synth-llama-a-Q2_K.gguf",
+    };
+    char path[4096];
+    snprintf(path, sizeof path, "%s/models/stories260K-hf/tokenizer.json", dir);
+    slim_tokenizer *hf = load_file(path, 0);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/models/%s", dir, files[i]);
+        slim_tokenizer *g = load_file(path, 1);
+        size_t n = compare_on_corpora(dir, g, hf, files[i]);
+        cr_log_info("%s: %zu documents agree with tokenizer.json", files[i], n);
+        slim_tokenizer_free(g);
+    }
+    slim_tokenizer_free(hf);
+}
+
+/* The full Llama 2 vocabulary: the Hugging Face reference ids (which
+ * recognize the added tokens: SLIM_SPECIAL_ALLOW). A document that spells
+ * <s>, </s> or <unk> is left out: there llama.cpp (every text fragment after
+ * a special token gets its own prefix space) and Hugging Face's legacy Llama
+ * tokenizer (the spaces around the token vanish) differ by design. */
+Test(gguf_vocab, llama2_gguf_gives_the_reference_ids)
+{
+    const char *dir = tok_data_dir();
+    if (!dir)
+        cr_skip_test("shared data not found: set SLIM_SHARED_DATA or provide ../shared/data");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/models/llama-2-tiny-random.gguf", dir);
+    slim_tokenizer *tok = load_file(path, 1);
+    size_t cap = 1 << 20, exact = 0, total = 0;
+    uint32_t *ids = malloc(cap * sizeof *ids);
+    cr_assert(ids);
+    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
+        tok_lines corpus, ref;
+        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
+        cr_assert(tok_lines_load(path, &corpus), "cannot read %s", path);
+        snprintf(path, sizeof path, "%s/tokref/llama2/%s.ids.jsonl.zst", dir, tok_corpora[c]);
+        cr_assert(tok_lines_load(path, &ref), "cannot read %s", path);
+        cr_assert_eq(corpus.n, ref.n);
+        for (size_t d = 0; d < corpus.n; d++) {
+            size_t len, n = 0;
+            const char *text = tok_doc(&corpus, d, &len);
+            if (strstr(text, "<s>") || strstr(text, "</s>") || strstr(text, "<unk>"))
+                continue;
+            cr_assert_eq(slim_tokenizer_encode(tok, text, len, SLIM_SPECIAL_ALLOW, ids, cap, &n,
+                                               NULL), SLIM_OK);
+            json_t *r = ref.v[d];
+            int same = json_array_size(r) == n;
+            for (size_t i = 0; same && i < n; i++)
+                same = (json_int_t)ids[i] == json_integer_value(json_array_get(r, i));
+            cr_expect(same, "llama2 %s doc %zu differs from the reference", tok_corpora[c], d);
+            exact += same;
+            total++;
+        }
+        tok_lines_free(&corpus);
+        tok_lines_free(&ref);
+    }
+    cr_log_info("llama-2-tiny-random.gguf: %zu/%zu documents exact", exact, total);
+    free(ids);
+    slim_tokenizer_free(tok);
+}
+
+Test(gguf_vocab, decode_round_trip_and_bos)
+{
+    const char *dir = tok_data_dir();
+    if (!dir)
+        cr_skip_test("shared data not found: set SLIM_SHARED_DATA or provide ../shared/data");
+    char path[4096];
+    snprintf(path, sizeof path,
+             "%s/models/stories260K-gguf-llamacpp/stories260K-hf-convert_hf_to_gguf-f32.gguf",
+             dir);
+    slim_tokenizer *tok = load_file(path, 1);
+    static const char *const texts[] = {
+        "Once upon a time, there was a little girl named Lily.",
+        "  two leading spaces, caf\xc3\xa9 and \xf0\x9f\xa6\x99 llama\n\ttab",
+        "x", "",
+    };
+    for (size_t t = 0; t < sizeof texts / sizeof *texts; t++) {
+        uint32_t ids[256], with[260];
+        size_t n = 0, m = 0, nb = 0;
+        char back[512];
+        cr_assert_eq(slim_tokenizer_encode(tok, texts[t], strlen(texts[t]),
+                                           SLIM_SPECIAL_AS_TEXT, ids, 256, &n, NULL), SLIM_OK);
+        cr_assert_eq(slim_tokenizer_decode(tok, ids, n, back, sizeof back, &nb, NULL), SLIM_OK);
+        cr_assert(nb == strlen(texts[t]) && !memcmp(back, texts[t], nb), "'%s' came back '%.*s'",
+                  texts[t], (int)nb, back);
+        cr_assert_eq(slim_tokenizer_add_special(tok, ids, n, with, 260, &m), SLIM_OK);
+        cr_assert(m == n + 1 && with[0] == 1, "add_bos_token puts <s> (1) first");
+    }
+    /* "Once" is one token; <s> text is special. */
+    encode_expect(tok, "<s>", SLIM_SPECIAL_ALLOW, (uint32_t[]){1}, 1);
+    slim_tokenizer_free(tok);
+}
+
+Test(gguf_vocab, load_errors_name_the_file_problem)
+{
+    char path[256], msg[256];
+    snprintf(path, sizeof path, "/tmp/slim-test-%ld-vocab.gguf", (long)getpid());
+    FILE *f = fopen(path, "wb");
+    cr_assert(f);
+    fwrite("GGUF\x03\0\0\0", 1, 8, f);
+    fclose(f);
+    slim_tokenizer *tok = NULL;
+    cr_assert_neq(slim_tokenizer_load_gguf(path, &tok, msg, sizeof msg, NULL), SLIM_OK);
+    cr_assert_null(tok);
+    cr_assert(strstr(msg, "not a valid GGUF file"), "%s", msg);
+    unlink(path);
+    cr_assert_eq(slim_tokenizer_load_gguf(path, &tok, msg, sizeof msg, NULL), SLIM_ERR_IO);
+    cr_assert(slim_tokenizer_is_gguf("GGUF\x03", 5));
+    cr_assert(!slim_tokenizer_is_gguf("{\"a\"", 4));
+}
