@@ -142,6 +142,7 @@ test-unit: $(TEST_BIN) $(KCHECK_BIN) $(BINDIR)/slim-quant $(BINDIR)/slim-pack
 	$(Q)$(TEST_BIN) -j$(JOBS)
 	$(Q)bash tests/cli_quant.sh $(BINDIR)/slim-quant
 	$(Q)bash tests/cli_convert.sh $(BINDIR)/slim-quant
+	$(Q)bash tests/cli_report.sh $(BINDIR)/slim-quant
 	$(Q)bash tests/cli_pack.sh $(BINDIR)/slim-pack
 	$(Q)bash tests/cli_archive.sh $(BINDIR)/slim-pack
 

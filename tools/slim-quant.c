@@ -15,6 +15,7 @@
 #include "slim.h"
 #include "tools/cli.h"
 #include "tools/cli_quant_convert.h"
+#include "tools/cli_quant_report.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -32,6 +33,7 @@ static const char usage_main[] =
     "  info [--json]         CPU features, kernel path, and the kernel used per type\n"
     "  gen                   write a deterministic weight-like float32 matrix\n"
     "  convert               a Hugging Face folder or GGUF file to a GGUF llama.cpp loads\n"
+    "  report                per-tensor error of a quantized GGUF against the original\n"
     "\n"
     "'slim-quant COMMAND --help' shows a command's options.\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n"
@@ -645,6 +647,7 @@ static const cli_command commands[] = {
     { "info", cmd_info },
     { "gen", cmd_gen },
     { "convert", cli_quant_convert },
+    { "report", cli_quant_report },
 };
 
 int main(int argc, char **argv)
