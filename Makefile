@@ -137,7 +137,7 @@ test: deps
 	@echo "make test: all suites passed"
 
 ## test-unit: Criterion tests, the kernel checker on this machine's paths, the tools' CLI checks
-test-unit: $(TEST_BIN) $(KCHECK_BIN) $(BINDIR)/slim-quant $(BINDIR)/slim-pack
+test-unit: $(TEST_BIN) $(KCHECK_BIN) $(BINDIR)/slim-quant $(BINDIR)/slim-pack $(BINDIR)/slim-tok
 	$(Q)$(KCHECK_BIN)
 	$(Q)$(TEST_BIN) -j$(JOBS)
 	$(Q)bash tests/cli_quant.sh $(BINDIR)/slim-quant
@@ -145,6 +145,7 @@ test-unit: $(TEST_BIN) $(KCHECK_BIN) $(BINDIR)/slim-quant $(BINDIR)/slim-pack
 	$(Q)bash tests/cli_report.sh $(BINDIR)/slim-quant
 	$(Q)bash tests/cli_pack.sh $(BINDIR)/slim-pack
 	$(Q)bash tests/cli_archive.sh $(BINDIR)/slim-pack
+	$(Q)bash tests/cli_batch.sh $(BINDIR)/slim-tok
 
 ## check-neon: cross-build the core for AArch64 and check the NEON kernels under qemu
 check-neon:
