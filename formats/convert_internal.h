@@ -92,14 +92,4 @@ void conv_size_label(uint64_t params, char *out, size_t cap);
  * style) or without general.file_type / quantization_version (QUANTIZE). */
 slim_error conv_write_hf_kvs(const slim_convert *c, slim_gguf_writer *w);
 
-/* 1 if llama-quantize would quantize this tensor (2+ dims, a weight, not a
- * norm, ...). */
-int conv_quantizable(const char *name, int n_dims);
-
-/* llama.cpp's file type number for a type name ("Q4_K_M", "F16") and the
- * tensor type it stands for; -1 if unknown. */
-int conv_ftype_from_name(const char *name, slim_type *base, int *is_mix);
-/* The file type a plain tensor type gives (--pure q4_K -> 15). */
-int conv_ftype_of_type(slim_type t);
-
 #endif

@@ -12,86 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* llama.cpp's file types (enum llama_ftype) and the type each stands for.
- * is_mix: llama-quantize gives some tensors other types (quant/mix rules). */
-static const struct {
-    const char *name;
-    int ftype;
-    slim_type base;
-    int is_mix;
-} ftypes[] = {
-    { "F32", 0, SLIM_TYPE_F32, 0 },       { "F16", 1, SLIM_TYPE_F16, 0 },
-    { "BF16", 32, SLIM_TYPE_BF16, 0 },    { "Q8_0", 7, SLIM_TYPE_Q8_0, 0 },
-    { "Q4_0", 2, SLIM_TYPE_Q4_0, 1 },     { "Q4_1", 3, SLIM_TYPE_Q4_1, 1 },
-    { "Q5_0", 8, SLIM_TYPE_Q5_0, 1 },     { "Q5_1", 9, SLIM_TYPE_Q5_1, 1 },
-    { "Q2_K", 10, SLIM_TYPE_Q2_K, 1 },    { "Q3_K_S", 11, SLIM_TYPE_Q3_K, 1 },
-    { "Q3_K_M", 12, SLIM_TYPE_Q3_K, 1 },  { "Q3_K_L", 13, SLIM_TYPE_Q3_K, 1 },
-    { "Q4_K_S", 14, SLIM_TYPE_Q4_K, 1 },  { "Q4_K_M", 15, SLIM_TYPE_Q4_K, 1 },
-    { "Q5_K_S", 16, SLIM_TYPE_Q5_K, 1 },  { "Q5_K_M", 17, SLIM_TYPE_Q5_K, 1 },
-    { "Q6_K", 18, SLIM_TYPE_Q6_K, 1 },    { "IQ4_NL", 25, SLIM_TYPE_IQ4_NL, 1 },
-    { "IQ4_XS", 30, SLIM_TYPE_IQ4_XS, 1 }, { "TQ1_0", 36, SLIM_TYPE_TQ1_0, 1 },
-    { "TQ2_0", 37, SLIM_TYPE_TQ2_0, 1 },  { "MXFP4", 38, SLIM_TYPE_MXFP4, 1 },
-};
-
-int conv_ftype_from_name(const char *name, slim_type *base, int *is_mix)
-{
-    for (size_t i = 0; i < sizeof ftypes / sizeof ftypes[0]; i++)
-        if (!strcasecmp(name, ftypes[i].name)) {
-            *base = ftypes[i].base;
-            *is_mix = ftypes[i].is_mix;
-            return ftypes[i].ftype;
-        }
-    return -1;
-}
-
-int conv_ftype_of_type(slim_type t)
-{
-    /* the K types stand for their _M mix, as llama-quantize --pure Q4_K_M */
-    static const struct { slim_type t; int ftype; } k[] = {
-        { SLIM_TYPE_Q3_K, 12 }, { SLIM_TYPE_Q4_K, 15 }, { SLIM_TYPE_Q5_K, 17 },
-    };
-    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
-        if (k[i].t == t)
-            return k[i].ftype;
-    for (size_t i = 0; i < sizeof ftypes / sizeof ftypes[0]; i++)
-        if (ftypes[i].base == t)
-            return ftypes[i].ftype;
-    return 0;
-}
-
 static int ends_with(const char *s, const char *suf)
 {
     size_t n = strlen(s), k = strlen(suf);
     return n >= k && !strcmp(s + n - k, suf);
-}
-
-int conv_quantizable(const char *name, int n_dims)
-{
-    /* llama-quantize's tensor_allows_quantization, for the names the
-     * architectures slim converts can have */
-    return n_dims >= 2 && ends_with(name, "weight") && !strstr(name, "_norm.weight") &&
-           !strstr(name, "ffn_gate_inp.weight");
-}
-
-/* llama-quantize's fallback for a row that is not a whole number of blocks
- * (tensor_type_fallback), ending in F16 where llama.cpp has none. */
-static slim_type fallback_type(slim_type t, int64_t cols, int *fell)
-{
-    const slim_type_info *ti = slim_type_get(t);
-    if (!ti || cols % ti->block_size == 0)
-        return t;
-    *fell = 1;
-    slim_type r;
-    switch (t) {
-    case SLIM_TYPE_IQ4_XS: r = SLIM_TYPE_IQ4_NL; break;
-    case SLIM_TYPE_Q2_K: case SLIM_TYPE_Q3_K: case SLIM_TYPE_TQ1_0: case SLIM_TYPE_TQ2_0:
-        r = SLIM_TYPE_Q4_0; break;
-    case SLIM_TYPE_Q4_K: r = SLIM_TYPE_Q5_0; break;
-    case SLIM_TYPE_Q5_K: r = SLIM_TYPE_Q5_1; break;
-    case SLIM_TYPE_Q6_K: r = SLIM_TYPE_Q8_0; break;
-    default: return SLIM_TYPE_F16;
-    }
-    return cols % slim_type_get(r)->block_size == 0 ? r : SLIM_TYPE_F16;
 }
 
 static slim_error push(slim_convert *c, conv_tensor **out)
@@ -322,114 +246,115 @@ static slim_error plan_gguf(slim_convert *c, const char *path, char *msg, size_t
 
 /* ------------------------------------------------------------- types */
 
-typedef struct type_override {
-    regex_t re;
-    slim_type type;
-} type_override;
-
-static slim_error parse_overrides(const slim_convert_options *opt, type_override *ov,
-                                  size_t *n_ok, char *msg, size_t cap)
+/* The converter's choice (CONVERT): norms, biases and vectors F32, the rest
+ * the outtype, Q8_0 falling back to F16 for rows that are not whole blocks. */
+static void convert_types(slim_convert *c, slim_type base)
 {
-    for (size_t i = 0; i < opt->n_tensor_types; i++) {
+    for (uint64_t i = 0; i < c->n; i++) {
+        conv_tensor *t = &c->t[i];
+        int plain = t->pub.n_dims <= 1 || ends_with(t->name, "_norm.weight") ||
+                    !ends_with(t->name, ".weight");
+        t->pub.type = plain ? SLIM_TYPE_F32 : base;
+        if (t->pub.type == SLIM_TYPE_Q8_0 && t->pub.ne[0] % 32) {
+            t->pub.type = SLIM_TYPE_F16;
+            t->pub.fallback = 1;
+        }
+    }
+}
+
+static int64_t gguf_hparam(const slim_gguf *g, const char *arch, const char *key)
+{
+    char k[128];
+    snprintf(k, sizeof k, "%s.%s", arch, key);
+    uint64_t v;
+    return slim_gguf_get_uint(g, k, &v) || v > INT32_MAX ? 0 : (int64_t)v;
+}
+
+/* llama-quantize's choice (QUANTIZE), by its rules in slim_mix_plan. */
+static slim_error quantize_types(slim_convert *c, const slim_convert_options *opt, slim_ftype ft,
+                                 char *msg, size_t cap)
+{
+    slim_mix_model m = { .arch = c->info.arch };
+    if (c->st) {
+        m.n_layer = (int)c->hp.n_layer;
+        m.n_head = (int)c->hp.n_head;
+        m.n_head_kv = c->hp.n_head_kv > 0 ? (int)c->hp.n_head_kv : 0;
+    } else {
+        const slim_gguf *g = slim_gguf_split_file(c->gg, 0);
+        m.n_layer = (int)gguf_hparam(g, m.arch, "block_count");
+        m.n_head = (int)gguf_hparam(g, m.arch, "attention.head_count");
+        m.n_head_kv = (int)gguf_hparam(g, m.arch, "attention.head_count_kv");
+        m.n_expert = (int)gguf_hparam(g, m.arch, "expert_count");
+        if (m.n_layer <= 0)
+            m.n_layer = 1;
+    }
+    slim_mix_override *ov = calloc(opt->n_tensor_types + 1, sizeof *ov);
+    slim_mix_tensor *mt = calloc((size_t)c->n + 1, sizeof *mt);
+    slim_error e = ov && mt ? SLIM_OK : SLIM_ERR_NOMEM;
+    for (size_t i = 0; !e && i < opt->n_tensor_types; i++) {
         const char *s = opt->tensor_types[i];
         const char *eq = s ? strrchr(s, '=') : NULL;
+        slim_ftype oft;
         if (!eq || eq == s)
-            return conv_fail(msg, cap, SLIM_ERR_INVALID_ARG,
-                             "tensor type '%s': expected PATTERN=TYPE", s ? s : "(null)");
-        int ft_mix;
-        if (conv_ftype_from_name(eq + 1, &ov[i].type, &ft_mix) < 0 &&
-            slim_type_from_name(eq + 1, &ov[i].type))
-            return conv_fail(msg, cap, SLIM_ERR_INVALID_ARG, "tensor type '%s': unknown type '%s'",
-                             s, eq + 1);
-        char *pat = strndup(s, (size_t)(eq - s));
-        if (!pat)
-            return SLIM_ERR_NOMEM;
-        int rc = regcomp(&ov[i].re, pat, REG_EXTENDED | REG_NOSUB);
-        free(pat);
-        if (rc)
-            return conv_fail(msg, cap, SLIM_ERR_INVALID_ARG, "tensor type '%s': bad pattern", s);
-        *n_ok = i + 1;
+            e = conv_fail(msg, cap, SLIM_ERR_INVALID_ARG,
+                          "tensor type '%s': expected PATTERN=TYPE", s ? s : "(null)");
+        else if (slim_type_from_name(eq + 1, &ov[i].type) &&
+                 (slim_ftype_from_name(eq + 1, &oft) ||
+                  (ov[i].type = slim_ftype_default_type(oft)) == SLIM_TYPE_COUNT))
+            e = conv_fail(msg, cap, SLIM_ERR_INVALID_ARG, "tensor type '%s': unknown type '%s'",
+                          s, eq + 1);
+        else if (!(ov[i].pattern = strndup(s, (size_t)(eq - s))))
+            e = SLIM_ERR_NOMEM;
+    }
+    for (uint64_t i = 0; !e && i < c->n; i++) {
+        const slim_convert_tensor *p = &c->t[i].pub;
+        mt[i].name = c->t[i].name;
+        mt[i].n_dims = p->n_dims;
+        memcpy(mt[i].ne, p->ne, sizeof mt[i].ne);
+        /* a Hugging Face tensor is quantized from its exact values, as from
+         * convert_hf_to_gguf.py's F32 output */
+        mt[i].src_type = c->st ? SLIM_TYPE_F32 : p->src_type;
+    }
+    slim_mix_options mo = { .ftype = ft, .pure = opt->pure, .overrides = ov,
+                            .n_overrides = opt->n_tensor_types };
+    int64_t bad = 0;
+    if (!e && (e = slim_mix_plan(&m, &mo, mt, (size_t)c->n, &bad)))
+        e = conv_fail(msg, cap, e, bad < 0 ? "tensor type '%s': bad pattern" : "tensor %s: %s",
+                      bad < 0 ? opt->tensor_types[-1 - bad]
+                              : bad < (int64_t)c->n ? c->t[bad].name : "?",
+                      slim_strerror(e));
+    for (uint64_t i = 0; !e && i < c->n; i++) {
+        c->t[i].pub.type = mt[i].type;
+        c->t[i].pub.fallback = (mt[i].flags & (SLIM_MIX_FALLBACK | SLIM_MIX_F16_BEYOND)) != 0;
+    }
+    for (size_t i = 0; ov && i < opt->n_tensor_types; i++)
+        free((void *)ov[i].pattern);
+    free(ov);
+    free(mt);
+    return e;
+}
+
+/* Sizes of the chosen types; a type slim cannot write is refused here. */
+static slim_error size_tensors(slim_convert *c, char *msg, size_t cap)
+{
+    for (uint64_t i = 0; i < c->n; i++) {
+        slim_convert_tensor *p = &c->t[i].pub;
+        size_t row;
+        slim_error e = slim_row_size(p->type, p->ne[0], &row);
+        if (!e && !slim_type_get(p->type)->has_kernels)
+            e = SLIM_ERR_UNSUPPORTED;
+        if (e)
+            return conv_fail(msg, cap, e, "tensor %s: cannot write type %s", c->t[i].name,
+                             slim_type_get(p->type) ? slim_type_get(p->type)->name : "?");
+        p->out_bytes = rows_of(p) * row;
+        c->info.n_fallback += (uint64_t)p->fallback;
     }
     return SLIM_OK;
 }
 
-/* The type of each tensor, as the converter (CONVERT) or llama-quantize
- * (QUANTIZE) would choose it. */
-static slim_error choose_types(slim_convert *c, const slim_convert_options *opt, slim_type base,
-                               int is_mix, char *msg, size_t cap)
-{
-    size_t n_ov = 0;
-    type_override *ov = calloc(opt->n_tensor_types + 1, sizeof *ov);
-    if (!ov)
-        return SLIM_ERR_NOMEM;
-    slim_error e = parse_overrides(opt, ov, &n_ov, msg, cap);
-    int from_hf = c->st != NULL;
-    for (uint64_t i = 0; i < c->n && !e; i++) {
-        conv_tensor *t = &c->t[i];
-        slim_convert_tensor *p = &t->pub;
-        slim_type ty;
-        if (c->style == CONV_STYLE_CONVERT) {
-            int plain = p->n_dims <= 1 || ends_with(t->name, "_norm.weight") ||
-                        !ends_with(t->name, ".weight");
-            ty = plain ? SLIM_TYPE_F32 : base;
-            if (ty == SLIM_TYPE_Q8_0 && p->ne[0] % 32) {
-                ty = SLIM_TYPE_F16;
-                p->fallback = 1;
-            }
-        } else if (!conv_quantizable(t->name, p->n_dims)) {
-            ty = from_hf ? SLIM_TYPE_F32 : p->src_type;
-        } else {
-            ty = base;
-            int manual = 0;
-            for (size_t k = 0; !opt->pure && k < n_ov && !manual; k++)
-                if (!regexec(&ov[k].re, t->name, 0, NULL, 0)) {
-                    ty = ov[k].type;
-                    manual = 1;
-                }
-            if (!manual && !opt->pure && is_mix) {
-                e = conv_fail(msg, cap, SLIM_ERR_UNSUPPORTED,
-                              "type %s needs llama-quantize's per-tensor rules, which this "
-                              "build lacks: use --pure", opt->type);
-                break;
-            }
-            ty = fallback_type(ty, p->ne[0], &p->fallback);
-        }
-        p->type = ty;
-        size_t row;
-        e = slim_row_size(ty, p->ne[0], &row);
-        if (!e && !slim_type_get(ty)->has_kernels)
-            e = SLIM_ERR_UNSUPPORTED;
-        if (e) {
-            e = conv_fail(msg, cap, e, "tensor %s: cannot write type %s", t->name,
-                          slim_type_get(ty) ? slim_type_get(ty)->name : "?");
-            break;
-        }
-        p->out_bytes = rows_of(p) * row;
-        c->info.n_fallback += (uint64_t)p->fallback;
-    }
-    for (size_t k = 0; k < n_ov; k++)
-        regfree(&ov[k].re);
-    free(ov);
-    return e;
-}
-
-static int layer_of(const char *name)
-{
-    int l = -1;
-    if (!strncmp(name, "blk.", 4))
-        sscanf(name + 4, "%d", &l);
-    return l;
-}
-
-/* llama-quantize's order: global tensors first, then by layer; by name
- * within each (llama_model_loader's weight_name_comparer). */
 static int quantize_order(const void *a, const void *b)
 {
-    const conv_tensor *x = a, *y = b;
-    int lx = layer_of(x->name), ly = layer_of(y->name);
-    if (lx != ly)
-        return lx < ly ? -1 : 1;
-    return strcmp(x->name, y->name);
+    return slim_mix_compare_names(((const conv_tensor *)a)->name, ((const conv_tensor *)b)->name);
 }
 
 static int is_dir(const char *p)
@@ -448,16 +373,16 @@ slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
     *out = NULL;
     if (!input || !opt || !opt->type || (opt->n_tensor_types && !opt->tensor_types))
         return conv_fail(msg, msg_cap, SLIM_ERR_INVALID_ARG, "no input or no type given");
-    slim_type base;
-    int is_mix = 0;
-    int ftype = conv_ftype_from_name(opt->type, &base, &is_mix);
-    if (ftype < 0) {
-        if (slim_type_from_name(opt->type, &base) || !opt->pure)
-            return conv_fail(msg, msg_cap, SLIM_ERR_INVALID_ARG,
-                             "unknown file type '%s'%s", opt->type,
-                             opt->pure ? "" : " (a tensor type like q4_K needs --pure)");
-        ftype = conv_ftype_of_type(base);
-    }
+    slim_ftype ftype;
+    if (slim_ftype_from_name(opt->type, &ftype))
+        return conv_fail(msg, msg_cap, SLIM_ERR_INVALID_ARG,
+                         "unknown file type '%s' (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, "
+                         "Q2_K, Q3_K_S/M/L, Q4_K_S/M, Q5_K_S/M, Q6_K, IQ4_NL, IQ4_XS, TQ1_0, "
+                         "TQ2_0, MXFP4)", opt->type);
+    slim_type base = slim_ftype_default_type(ftype);
+    /* what convert_hf_to_gguf.py writes by itself */
+    int converter_type = ftype == SLIM_FTYPE_ALL_F32 || ftype == SLIM_FTYPE_F16 ||
+                         ftype == SLIM_FTYPE_BF16 || ftype == SLIM_FTYPE_Q8_0;
     slim_convert *c = calloc(1, sizeof *c);
     if (!c)
         return SLIM_ERR_NOMEM;
@@ -478,12 +403,16 @@ slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
             else
                 strcpy(c->dir, ".");
         }
-        c->style = !opt->pure && !opt->n_tensor_types && !is_mix ? CONV_STYLE_CONVERT
-                                                                  : CONV_STYLE_QUANTIZE;
+        c->style = !opt->pure && !opt->n_tensor_types && converter_type ? CONV_STYLE_CONVERT
+                                                                         : CONV_STYLE_QUANTIZE;
         e = c->dir ? plan_hf(c, msg, msg_cap) : SLIM_ERR_NOMEM;
     }
+    if (!e && c->style == CONV_STYLE_CONVERT)
+        convert_types(c, base);
+    else if (!e)
+        e = quantize_types(c, opt, ftype, msg, msg_cap);
     if (!e)
-        e = choose_types(c, opt, base, is_mix, msg, msg_cap);
+        e = size_tensors(c, msg, msg_cap);
     if (!e && c->style == CONV_STYLE_QUANTIZE)
         qsort(c->t, (size_t)c->n, sizeof *c->t, quantize_order);
     for (uint64_t i = 0; !e && i < c->n; i++) {

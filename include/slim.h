@@ -251,6 +251,23 @@ SLIM_API slim_error slim_quantize(slim_type type, const float *src, void *dst,
                                   slim_position *where);
 
 /**
+ * Beyond ggml (opt-in, e.g. slim-quant --optimize): quantizes like
+ * slim_quantize, then searches each super-block's scales further so that the
+ * weighted squared error sum_j w_j (x_j - q_j)^2 (w = imatrix, or 1 when
+ * imatrix is NULL) is lower. The format is unchanged (ggml and llama.cpp
+ * read the rows as usual); the bytes are not ggml's. Every super-block is at
+ * most as far from `src` as ggml's own result, and kept as ggml's when the
+ * search finds nothing better. The search covers Q2_K, Q3_K, Q4_K, Q5_K and
+ * Q6_K; other types are quantized exactly as slim_quantize does. Slower than
+ * slim_quantize (several passes per super-block). The bytes do not depend on
+ * `threads`. Arguments, errors and thread safety as slim_quantize.
+ */
+SLIM_API slim_error slim_quantize_optimized(slim_type type, const float *src, void *dst,
+                                            int64_t rows, int64_t cols,
+                                            const float *imatrix, int threads,
+                                            slim_position *where);
+
+/**
  * Dequantizes `rows` rows of `cols` values from `src` into float32 `dst`,
  * bit-identical to ggml's dequantize_row functions. Errors as above.
  */
@@ -1092,12 +1109,12 @@ SLIM_API int slim_imatrix_is_legacy(const slim_imatrix *m);
 typedef struct slim_convert slim_convert;
 
 typedef struct slim_convert_options {
-    /* llama.cpp's file type: "F32", "F16", "BF16", "Q8_0"; with pure, any
-     * type slim quantizes ("Q4_K", "IQ4_NL") or file type ("Q4_K_M"). */
+    /* llama.cpp's file type (slim_ftype_from_name): "F32", "F16", "BF16",
+     * "Q8_0", or a mix ("Q4_K_M", "IQ4_XS", ...) planned by slim_mix_plan. */
     const char *type;
     int pure;              /* every quantizable tensor gets the one type */
-    /* "REGEX=TYPE" overrides for tensors whose name the POSIX extended regex
-     * matches (first match wins), as llama-quantize's --tensor-type. */
+    /* "REGEX=TYPE" overrides (slim_mix_override patterns), as
+     * llama-quantize's --tensor-type: the first match wins. */
     const char *const *tensor_types;
     size_t n_tensor_types;
     int threads;           /* <= 0: all cores; the output does not depend on it */

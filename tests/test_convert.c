@@ -165,16 +165,22 @@ Test(convert, q8_0_and_pure_types)
     }
     cr_assert_eq(slim_convert_get_info(c)->file_type, 7);
     slim_convert_free(c);
-    /* pure q4_K: 32- and 64-column rows are not whole 256-blocks: Q5_0 */
+    /* pure q4_K: 32-column rows are not whole 256-blocks, and llama.cpp
+     * has no fallback with --pure: F16, reported */
     cr_assert_eq(plan("q4_K", 1, &c, msg), SLIM_OK, "%s", msg);
     const slim_convert_tensor *t = slim_convert_tensor_at(c, 0);
     cr_assert_str_eq(t->name, "output.weight"); /* llama-quantize's order */
-    cr_assert_eq(t->type, SLIM_TYPE_Q5_0);
+    cr_assert_eq(t->type, SLIM_TYPE_F16);
     cr_assert(t->fallback);
     cr_assert_eq(slim_convert_get_info(c)->file_type, 15);
     slim_convert_free(c);
-    /* a type without --pure that needs the mix rules, or an unknown one */
-    cr_assert_eq(plan("q4_K", 0, &c, msg), SLIM_ERR_INVALID_ARG);
+    /* the Q4_K_M mix: llama.cpp's fallback for 32 columns is Q5_0, and
+     * output.weight gets Q6_K -> Q8_0 */
+    cr_assert_eq(plan("Q4_K_M", 0, &c, msg), SLIM_OK, "%s", msg);
+    cr_assert_eq(slim_convert_tensor_at(c, 0)->type, SLIM_TYPE_Q8_0);
+    cr_assert_str_eq(slim_convert_tensor_at(c, 3)->name, "blk.0.attn_k.weight");
+    cr_assert_eq(slim_convert_tensor_at(c, 3)->type, SLIM_TYPE_Q5_0);
+    slim_convert_free(c);
     cr_assert_eq(plan("F64", 0, &c, msg), SLIM_ERR_INVALID_ARG);
     remove_tiny();
 }
@@ -296,27 +302,35 @@ Test(convert, stories260K_matches_llamacpp)
 
 Test(convert, gguf_requantize_equals_llama_quantize)
 {
-    /* llama-quantize Q8_0 --tensor-type ffn_down=f16 of the F32 file: the
-     * whole file, metadata included, is byte-identical */
+    /* llama-quantize of the F32 file (Q8_0 and Q4_0 with --tensor-type
+     * ffn_down=f16, the Q4_K_M mix): whole files, metadata included, are
+     * byte-identical */
     char m[256], in[512], ref[512], out[300];
     models_dir(m, sizeof m);
     snprintf(in, sizeof in, "%s/stories260K-gguf-llamacpp/stories260K-hf-convert_hf_to_gguf-f32.gguf", m);
-    snprintf(ref, sizeof ref, "%s/stories260K-gguf-llamacpp/"
-             "stories260K-hf-convert_hf_to_gguf-f32-Q8_0-ffn_down-F16.gguf", m);
     snprintf(out, sizeof out, "/tmp/slim-test-requant-%d.gguf", (int)getpid());
-    const char *tt[] = { "ffn_down=f16" };
-    slim_convert_options o = { .type = "Q8_0", .tensor_types = tt, .n_tensor_types = 1 };
-    slim_convert *c;
-    char msg[512];
-    cr_assert_eq(slim_convert_plan(in, &o, &c, msg, sizeof msg), SLIM_OK, "%s", msg);
-    cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
-    slim_convert_free(c);
-    size_t na, nb;
-    void *a = test_read_file(out, &na), *b = test_read_file(ref, &nb);
-    cr_assert(a && b);
-    cr_assert_eq(na, nb);
-    cr_assert_eq(memcmp(a, b, na), 0);
-    free(a);
-    free(b);
+    static const struct { const char *type, *ref; int ffn_down_f16; } cases[] = {
+        { "Q8_0", "stories260K-hf-convert_hf_to_gguf-f32-Q8_0-ffn_down-F16.gguf", 1 },
+        { "Q4_0", "stories260K-hf-convert_hf_to_gguf-f32-Q4_0-ffn_down-F16.gguf", 1 },
+        { "Q4_K_M", "stories260K-hf-convert_hf_to_gguf-f32-Q4_K_M.gguf", 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(ref, sizeof ref, "%s/stories260K-gguf-llamacpp/%s", m, cases[i].ref);
+        const char *tt[] = { "ffn_down=f16" };
+        slim_convert_options o = { .type = cases[i].type, .tensor_types = tt,
+                                   .n_tensor_types = (size_t)cases[i].ffn_down_f16 };
+        slim_convert *c;
+        char msg[512];
+        cr_assert_eq(slim_convert_plan(in, &o, &c, msg, sizeof msg), SLIM_OK, "%s", msg);
+        cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
+        slim_convert_free(c);
+        size_t na, nb;
+        void *a = test_read_file(out, &na), *b = test_read_file(ref, &nb);
+        cr_assert(a && b);
+        cr_assert_eq(na, nb, "%s", cases[i].type);
+        cr_assert_eq(memcmp(a, b, na), 0, "%s", cases[i].type);
+        free(a);
+        free(b);
+    }
     unlink(out);
 }
