@@ -142,7 +142,7 @@ slim_error arc_decode_chunk(ZSTD_DCtx *dctx, const uint8_t *chunk, uint64_t off,
                             slim_parse_error *where)
 {
     if (avail < ARC_CHUNK_HEADER)
-        return slim_fail(where, SLIM_ERR_TRUNCATED, off, "chunk header past the index");
+        return slim_fail(where, SLIM_ERR_TRUNCATED, off, "chunk header past its space");
     if (slim_le32(chunk) != ARC_CHUNK_MAGIC)
         return slim_fail(where, SLIM_ERR_BAD_MAGIC, off, "bad chunk magic");
     if (chunk[4] != ARC_KIND_DATA)
@@ -157,7 +157,7 @@ slim_error arc_decode_chunk(ZSTD_DCtx *dctx, const uint8_t *chunk, uint64_t off,
         return slim_fail(where, SLIM_ERR_CORRUPT, off + 8, "size not a multiple of the width");
     uint64_t stored = slim_le64(chunk + 16);
     if (stored > avail - ARC_CHUNK_HEADER)
-        return slim_fail(where, SLIM_ERR_TRUNCATED, off + 16, "chunk data past the index");
+        return slim_fail(where, SLIM_ERR_TRUNCATED, off + 16, "chunk data past its space");
     const uint8_t *table = chunk + ARC_CHUNK_HEADER;
     if (chunk_hash(chunk, table, stored) != slim_le64(chunk + 24))
         return slim_fail(where, SLIM_ERR_CHECKSUM, off + 24, "chunk checksum mismatch");

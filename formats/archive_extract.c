@@ -53,7 +53,8 @@ static slim_error decode_job(void *ctx, int slot, uint64_t i)
 {
     decoder *d = ctx;
     arc_slot *s = &d->slots[slot];
-    const arc_chunk *c = &d->a->chunks[d->first + i];
+    const uint64_t k = d->first + i;
+    const arc_chunk *c = &d->a->chunks[k];
     if (!s->dctx && !(s->dctx = ZSTD_createDCtx()))
         return SLIM_ERR_NOMEM;
     if (s->cap < c->raw) {
@@ -64,7 +65,7 @@ static slim_error decode_job(void *ctx, int slot, uint64_t i)
         s->cap = c->raw;
     }
     return arc_decode_chunk(s->dctx, d->a->map.data + c->offset, c->offset,
-                            d->a->index_offset - c->offset, c->raw, s->scratch,
+                            arc_chunk_span(d->a, k), c->raw, s->scratch,
                             d->base + (c->file_off - d->base_off), &d->errs[i]);
 }
 

@@ -32,6 +32,11 @@
 #define ARC_DEFAULT_CHUNK (1u << 20)
 #define ARC_MIN_CHUNK (4u << 10)
 #define ARC_MAX_CHUNK (64u << 20)       /* readers reject bigger chunks */
+/* zstd's densest frame: an RLE block, 3 bytes of header and 1 of data,
+ * stands for at most 128 KiB. No stream, hence no chunk, decodes to more
+ * than this many times its stored bytes; an index that says otherwise is a
+ * decompression bomb or damage, refused at open. */
+#define ARC_MAX_RATIO 32768u
 #define ARC_MAX_NAME 4096u
 #define ARC_MAX_DIMS 16u
 #define ARC_MAX_DTYPE 32u
@@ -48,8 +53,9 @@ slim_error arc_encode_chunk(ZSTD_CCtx *cctx, int level, unsigned width, const ui
                             size_t n, uint8_t *scratch, uint8_t *out, size_t *out_len);
 
 /*
- * Decodes the chunk at archive offset `off` (avail bytes of archive data
- * from there) into dst, which receives exactly `raw` bytes. Validates the
+ * Decodes the chunk at archive offset `off` into dst, which receives
+ * exactly `raw` bytes. avail: the bytes the chunk occupies (arc_chunk_span),
+ * which its header and stored bytes must fit in. Validates the
  * header, the checksum and every stream length before touching the data.
  * scratch: raw bytes. Errors name the archive offset of the bad field.
  */
@@ -101,5 +107,12 @@ struct slim_archive {
     char *strings;           /* all names, NUL-terminated */
     uint64_t *first_chunk;   /* per file */
 };
+
+/* Bytes chunk k occupies in the archive: up to the next chunk, or to the
+ * index for the last one (offsets increase: checked at open). */
+static inline uint64_t arc_chunk_span(const struct slim_archive *a, uint64_t k)
+{
+    return (k + 1 < a->nchunks ? a->chunks[k + 1].offset : a->index_offset) - a->chunks[k].offset;
+}
 
 #endif

@@ -84,6 +84,12 @@ static slim_error parse_chunks(slim_archive *a, cursor c, slim_parse_error *wher
         a->chunks[i].raw = raw;
         prev_end = end;
     }
+    /* Declared sizes against what the stored bytes can decode to: this
+     * bounds the output of any archive by ARC_MAX_RATIO times its size. */
+    for (uint64_t i = 0; i < n; i++)
+        if (a->chunks[i].raw / ARC_MAX_RATIO >= arc_chunk_span(a, i))
+            FAIL(SLIM_ERR_TOO_LARGE, c.base + 8 + 16 * i + 8,
+                 "chunk size beyond what its stored bytes can decode to");
     return SLIM_OK;
 }
 
@@ -128,8 +134,7 @@ static slim_error parse_files(slim_archive *a, cursor c, char **pool, slim_parse
             ch->file_off = pos;
             if (!slim_add_u64(pos, ch->raw, &pos))
                 FAIL(SLIM_ERR_OVERFLOW, rec, "file size overflows");
-            uint64_t next = k + 1 < a->nchunks ? a->chunks[k + 1].offset : a->index_offset;
-            f->stored += next - ch->offset;
+            f->stored += arc_chunk_span(a, k);
         }
         if (pos != f->size)
             FAIL(SLIM_ERR_BAD_OFFSET, rec, "chunk sizes do not add up to the file size");

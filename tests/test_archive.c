@@ -509,6 +509,53 @@ Test(archive_hostile, unsafe_names_refused)
     free(im.p);
 }
 
+/* Decompression bomb: a chunk whose index entry claims more bytes than its
+ * stored bytes can decode to (zstd's densest frame is 1:32768) is refused at
+ * open, at its size field, before anything is allocated or written for it;
+ * one byte less passes that check (and then fails the file sizes). */
+Test(archive_hostile, decompression_bomb_refused)
+{
+    image im = small_archive();
+    uint64_t e0 = chunk_table(&im), n = le64(im.p + e0 - 8), best = 0, span = UINT64_MAX;
+    for (uint64_t i = 0; i + 1 < n; i++) {
+        uint64_t s = le64(im.p + e0 + 16 * (i + 1)) - le64(im.p + e0 + 16 * i);
+        if (s < span)
+            span = s, best = i;
+    }
+    cr_assert_lt(span * 32768, 64u << 20, "a chunk small enough to test the ratio");
+    uint8_t *raw = im.p + e0 + 16 * best + 8;
+    slim_parse_error pe;
+    put64(raw, span * 32768);
+    rehash_index(&im);
+    cr_assert_eq(open_image(&im, im.n, &pe), SLIM_ERR_TOO_LARGE);
+    cr_assert_eq(pe.offset, e0 + 16 * best + 8);
+    put64(raw, span * 32768 - 1);
+    rehash_index(&im);
+    cr_assert_eq(open_image(&im, im.n, &pe), SLIM_ERR_BAD_OFFSET); /* sizes do not add up */
+    free(im.p);
+}
+
+/* The densest real data (zeros) stays inside that bound: a 4 MiB chunk of
+ * zeros packs into about 130 bytes and reads back. */
+Test(archive, zeros_at_the_ratio_bound_read_back)
+{
+    char *work = tmpdir(), *in = path2(work, "zeros.bin"), *arc = path2(work, "z.slim");
+    size_t n = 8u << 20;
+    uint8_t *zeros = calloc(1, n), *back = malloc(n);
+    write_file(in, zeros, n);
+    pack(arc, in, 2, 4u << 20);
+    slim_archive *a;
+    cr_assert_eq(slim_archive_open(arc, &a, NULL), SLIM_OK);
+    const slim_archive_file *f = slim_archive_file_at(a, 0);
+    cr_assert_gt(f->size / f->stored, 8000, "ratio %llu", (unsigned long long)(f->size / f->stored));
+    cr_assert_eq(slim_archive_read(a, 0, 0, n, back, 2, NULL), SLIM_OK);
+    cr_assert(!memcmp(back, zeros, n));
+    cr_assert_eq(slim_archive_verify(a, 2, NULL, NULL, NULL), SLIM_OK);
+    slim_archive_close(a);
+    rm_rf(work);
+    free(zeros), free(back), free(work), free(in), free(arc);
+}
+
 /* Every level compresses weights: with zstd's fast strategy, levels 4-15
  * once carried a targetLength that switched literal compression off. */
 Test(archive, every_level_compresses_bf16)
