@@ -443,3 +443,111 @@ Test(gguf_vocab, load_errors_name_the_file_problem)
     cr_assert(slim_tokenizer_is_gguf("GGUF\x03", 5));
     cr_assert(!slim_tokenizer_is_gguf("{\"a\"", 4));
 }
+
+/* ---- writing: a Hugging Face folder's tokenizer as llama.cpp writes it ---- */
+
+/* Writes the tokenizer KVs of folder `dir` alone into a GGUF file and opens
+ * it. */
+static slim_gguf *convert_folder(const char *dir, slim_gguf_vocab_info *info)
+{
+    char path[256], msg[512];
+    snprintf(path, sizeof path, "/tmp/slim-test-%ld-vocab-out.gguf", (long)getpid());
+    slim_gguf_writer *w = NULL;
+    cr_assert_eq(slim_gguf_writer_open(path, &w), SLIM_OK);
+    slim_error err = slim_gguf_writer_add_hf_tokenizer(w, dir, info, msg, sizeof msg);
+    cr_assert_eq(err, SLIM_OK, "%s: %s: %s", dir, slim_strerror(err), msg);
+    cr_assert_eq(slim_gguf_writer_finish(w), SLIM_OK);
+    slim_gguf *g = NULL;
+    cr_assert_eq(slim_gguf_open(path, &g, NULL), SLIM_OK);
+    unlink(path);
+    return g;
+}
+
+static int is_tok_key(const slim_gguf_kv *kv)
+{
+    return kv->key.len > 10 && !memcmp(kv->key.data, "tokenizer.", 10);
+}
+
+/* Every tokenizer.* entry of ref is in g, in the same order, with the same
+ * type and value. */
+static void expect_same_tokenizer_kvs(const slim_gguf *g, const slim_gguf *ref, const char *what)
+{
+    uint64_t ig = 0, n_ref = 0;
+    for (uint64_t ir = 0; ir < slim_gguf_kv_count(ref); ir++) {
+        const slim_gguf_kv *r = slim_gguf_kv_at(ref, ir);
+        if (!is_tok_key(r))
+            continue;
+        n_ref++;
+        const slim_gguf_kv *o = NULL;
+        while (ig < slim_gguf_kv_count(g) && !is_tok_key(o = slim_gguf_kv_at(g, ig)))
+            ig++;
+        cr_assert(ig < slim_gguf_kv_count(g), "%s: %.*s missing", what, (int)r->key.len,
+                  r->key.data);
+        ig++;
+        cr_assert(o->key.len == r->key.len && !memcmp(o->key.data, r->key.data, r->key.len),
+                  "%s: %.*s where llama.cpp has %.*s", what, (int)o->key.len, o->key.data,
+                  (int)r->key.len, r->key.data);
+        cr_assert(o->type == r->type && o->elem_type == r->elem_type && o->count == r->count,
+                  "%s: %.*s: type or count differ (%s/%llu vs %s/%llu)", what, (int)r->key.len,
+                  r->key.data, slim_gguf_type_name(o->elem_type), (unsigned long long)o->count,
+                  slim_gguf_type_name(r->elem_type), (unsigned long long)r->count);
+        for (uint64_t i = 0; i < r->count; i++) {
+            if (r->elem_type == SLIM_GGUF_STRING) {
+                slim_string a, b;
+                slim_gguf_kv_str(g, o, i, &a);
+                slim_gguf_kv_str(ref, r, i, &b);
+                cr_assert(a.len == b.len && !memcmp(a.data, b.data, a.len),
+                          "%s: %.*s[%llu] differs", what, (int)r->key.len, r->key.data,
+                          (unsigned long long)i);
+            }
+        }
+        if (r->elem_type != SLIM_GGUF_STRING) {
+            size_t bytes = 0;
+            switch (r->elem_type) {
+            case SLIM_GGUF_BOOL: case SLIM_GGUF_U8: case SLIM_GGUF_I8: bytes = 1; break;
+            case SLIM_GGUF_U16: case SLIM_GGUF_I16: bytes = 2; break;
+            case SLIM_GGUF_U64: case SLIM_GGUF_I64: case SLIM_GGUF_F64: bytes = 8; break;
+            default: bytes = 4; break;
+            }
+            cr_assert(!memcmp(slim_gguf_kv_data(g, o), slim_gguf_kv_data(ref, r),
+                              bytes * r->count),
+                      "%s: %.*s: values differ", what, (int)r->key.len, r->key.data);
+        }
+    }
+    while (ig < slim_gguf_kv_count(g)) {
+        const slim_gguf_kv *o = slim_gguf_kv_at(g, ig++);
+        cr_assert(!is_tok_key(o), "%s: %.*s is extra", what, (int)o->key.len, o->key.data);
+    }
+    cr_log_info("%s: %llu tokenizer entries equal llama.cpp's", what, (unsigned long long)n_ref);
+}
+
+Test(gguf_vocab_write, stories260K_and_synth_folders_equal_llama_cpp)
+{
+    const char *dir = tok_data_dir();
+    if (!dir)
+        cr_skip_test("shared data not found: set SLIM_SHARED_DATA or provide ../shared/data");
+    static const char *const pairs[][2] = {
+        {"stories260K-hf", "stories260K-gguf-llamacpp/stories260K-hf-convert_hf_to_gguf-f32.gguf"},
+        {"stories260K-hf-bf16",
+         "stories260K-gguf-llamacpp/stories260K-hf-bf16-convert_hf_to_gguf-bf16.gguf"},
+        {"stories260K-hf-sharded",
+         "stories260K-gguf-llamacpp/stories260K-hf-sharded-convert_hf_to_gguf-f32.gguf"},
+        {"synth-llama-a/hf", "synth-llama-a/gguf/synth-llama-a-Q2_K.gguf"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        char folder[4096], ref_path[4096];
+        snprintf(folder, sizeof folder, "%s/models/%s", dir, pairs[i][0]);
+        snprintf(ref_path, sizeof ref_path, "%s/models/%s", dir, pairs[i][1]);
+        slim_gguf_vocab_info info;
+        slim_gguf *g = convert_folder(folder, &info);
+        slim_gguf *ref = NULL;
+        cr_assert_eq(slim_gguf_open(ref_path, &ref, NULL), SLIM_OK, "%s", ref_path);
+        expect_same_tokenizer_kvs(g, ref, pairs[i][0]);
+        cr_assert_str_eq(info.model, "llama");
+        cr_assert_str_eq(info.pre, "default");
+        cr_assert_eq(info.n_tokens, 512);
+        cr_assert_eq(info.n_kv, slim_gguf_kv_count(g));
+        slim_gguf_close(ref);
+        slim_gguf_close(g);
+    }
+}
