@@ -21,18 +21,27 @@ static const char cl100k_npm[] =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
     "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-static const char *const builtin_of[] = {"r50k_base", "cl100k_base", "o200k_base", NULL};
+/* Qwen2's tokenizer.json Split regex. */
+static const char qwen2[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+    "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+#define N_SPLITTERS 5
+/* The built-in whose pattern each splitter is tested with (NULL: own_pattern). */
+static const char *const builtin_of[N_SPLITTERS] = {"r50k_base", "cl100k_base", "o200k_base",
+                                                    NULL, NULL};
+static const char *const own_pattern[N_SPLITTERS] = {NULL, NULL, NULL, cl100k_npm, qwen2};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static slim_pretok pts[4];
-    static slim_pretok_state sts[4];
+    static slim_pretok pts[N_SPLITTERS];
+    static slim_pretok_state sts[N_SPLITTERS];
     static pcre2_code *unassigned;
     static pcre2_match_data *md;
     static int ready;
     if (!ready) {
-        for (int k = 0; k < 4; k++) {
-            const char *pattern = cl100k_npm;
+        for (int k = 0; k < N_SPLITTERS; k++) {
+            const char *pattern = own_pattern[k];
             slim_tokenizer *tok = NULL;
             slim_tokenizer_info info;
             if (builtin_of[k]) {
@@ -56,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size < 1)
         return 0;
-    int k = data[0] % 4;
+    int k = data[0] % N_SPLITTERS;
     size_t n = size - 1;
     uint8_t *s = malloc(n ? n : 1);
     if (!s)

@@ -91,3 +91,43 @@ Test(tok_hf_unorm, later_code_points_pass_through)
     cr_expect_gt(tested, 10000, "only %zu later code points", tested);
     hf_buf_free(&out);
 }
+
+/* Made only of code points 9.0 has, a text normalizes exactly as utf8proc
+ * does (normalization stability): random mixes of ASCII, marks of several
+ * classes, precomposed and compatibility characters, Hangul and jamo check
+ * the cutting at ASCII in hf_unorm. */
+Test(tok_hf_unorm, same_as_utf8proc_on_old_text)
+{
+    static const int32_t cps[] = {
+        'a', 'e', 'A', 'u', 'n', 'o', ' ', '\n', '1', '<', '=', 0xE9, 0xC5, 0xFC, 0xA0, 0xB2,
+        0x300, 0x301, 0x308, 0x316, 0x323, 0x327, 0x338, 0x344, 0x345, 0x5B0, 0x93C, 0x94D,
+        0x1E0A, 0x1E63, 0x212B, 0x2126, 0xFB01, 0x2460, 0x3000, 0xFF21, 0x1100, 0x1161,
+        0x11A8, 0xAC00, 0xAC01, 0x0915, 0x0928, 0x09C7, 0x09BE, 0x0B47, 0x0B3E, 0x1B05,
+        0x1B35, 0x3099, 0x304B, 0x1D15E, 0x2F800, 0xFDFA, 0x1F923,
+    };
+    hf_buf out = {0};
+    uint64_t x = 0x243F6A8885A308D3ull;
+    char in[64 * 4];
+    for (int iter = 0; iter < 20000; iter++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t chars = x % 24, n = 0;
+        for (size_t k = 0; k < chars; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            n += hf_utf8_put(in + n, (uint32_t)cps[(x >> 9) % (sizeof cps / sizeof cps[0])]);
+        }
+        for (int form = 0; form < 4; form++) {
+            int compose = form & 1, compat = form >> 1;
+            utf8proc_uint8_t *want = NULL;
+            utf8proc_ssize_t wn = utf8proc_map(
+                (const utf8proc_uint8_t *)in, (utf8proc_ssize_t)n, &want,
+                (compose ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE) | UTF8PROC_STABLE |
+                    (compat ? UTF8PROC_COMPAT : 0));
+            cr_assert_geq(wn, 0);
+            cr_assert_eq(hf_unorm(in, n, compose, compat, &out), SLIM_OK);
+            cr_assert(out.n == (size_t)wn && memcmp(out.p, want, out.n) == 0,
+                      "string %d form %d differs from utf8proc", iter, form);
+            free(want);
+        }
+    }
+    hf_buf_free(&out);
+}

@@ -1,5 +1,6 @@
 /*
- * The hand-written splitters (gpt2, cl100k, o200k) against PCRE2 with the
+ * The hand-written splitters (gpt2, cl100k, o200k, the npm cl100k form that
+ * Llama 3 uses, Qwen2) against PCRE2 with the
  * same pattern: every corpus document and random strings built from the
  * characters the patterns treat specially (letters of every case class,
  * marks, digits of every kind, white space including U+0085 and U+180E,
@@ -21,14 +22,25 @@ static const char *const vocab_of_kind[] = {
     [SLIM_PRETOK_GPT2] = "r50k_base",
     [SLIM_PRETOK_CL100K] = "cl100k_base",
     [SLIM_PRETOK_O200K] = "o200k_base",
-    [SLIM_PRETOK_CL100K_NPM] = "cl100k_base",
+    [SLIM_PRETOK_CL100K_NPM] = "cl100k_npm",
+    [SLIM_PRETOK_QWEN2] = "qwen2",
 };
 
 /* The npm tiktoken package's cl100k pattern (../shared/data vocabulary
- * metadata, pat_str_npm_json). */
+ * metadata, pat_str_npm_json), which is also the Split regex of Llama 3's
+ * tokenizer.json (../shared/data/vocab/hf/llama3.1). */
 static const char cl100k_npm[] =
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
     "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+/* The Split regex of Qwen2/Qwen3's tokenizer.json (../shared/data/vocab/hf/qwen3). */
+static const char qwen2[] =
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
+    "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+
+/* GPT-2's regex as Hugging Face's ByteLevel pre-tokenizer writes it. */
+static const char gpt2_hf[] =
+    "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 /* The splitter of `kind` with its pattern compiled for PCRE2. */
 typedef struct fixture {
@@ -38,11 +50,16 @@ typedef struct fixture {
 
 static void setup(slim_pretok_kind kind, fixture *f)
 {
-    slim_tokenizer *tok;
-    cr_assert_eq(slim_tokenizer_builtin(vocab_of_kind[kind], &tok), SLIM_OK);
-    slim_tokenizer_info info;
-    slim_tokenizer_get_info(tok, &info);
-    const char *pattern = kind == SLIM_PRETOK_CL100K_NPM ? cl100k_npm : info.pattern;
+    slim_tokenizer *tok = NULL;
+    const char *pattern = kind == SLIM_PRETOK_CL100K_NPM ? cl100k_npm
+                          : kind == SLIM_PRETOK_QWEN2    ? qwen2
+                                                         : NULL;
+    if (!pattern) {
+        cr_assert_eq(slim_tokenizer_builtin(vocab_of_kind[kind], &tok), SLIM_OK);
+        slim_tokenizer_info info;
+        slim_tokenizer_get_info(tok, &info);
+        pattern = info.pattern;
+    }
     cr_assert_eq(slim_pretok_init(&f->pt, pattern, 1, NULL), SLIM_OK);
     cr_assert_eq(f->pt.kind, kind);
     cr_assert_eq(slim_pretok_state_init(&f->pt, &f->st), SLIM_OK);
@@ -187,3 +204,15 @@ Test(tok_pretok, o200k_runs) { long_runs(SLIM_PRETOK_O200K); }
 Test(tok_pretok, cl100k_npm_corpora) { corpora(SLIM_PRETOK_CL100K_NPM); }
 Test(tok_pretok, cl100k_npm_random) { random_strings(SLIM_PRETOK_CL100K_NPM); }
 Test(tok_pretok, cl100k_npm_runs) { long_runs(SLIM_PRETOK_CL100K_NPM); }
+Test(tok_pretok, qwen2_corpora) { corpora(SLIM_PRETOK_QWEN2); }
+Test(tok_pretok, qwen2_random) { random_strings(SLIM_PRETOK_QWEN2); }
+Test(tok_pretok, qwen2_runs) { long_runs(SLIM_PRETOK_QWEN2); }
+
+/* The tokenizer.json regexes that get a hand-written splitter. */
+Test(tok_pretok, hf_patterns_known)
+{
+    cr_expect_eq(slim_pretok_known(cl100k_npm), SLIM_PRETOK_CL100K_NPM);
+    cr_expect_eq(slim_pretok_known(qwen2), SLIM_PRETOK_QWEN2);
+    cr_expect_eq(slim_pretok_known(gpt2_hf), SLIM_PRETOK_GPT2);
+    cr_expect_eq(slim_pretok_known("\\p{N}"), SLIM_PRETOK_REGEX);
+}

@@ -37,6 +37,12 @@ extern const unsigned char slim_vocab_o200k_base[], slim_vocab_o200k_base_end[];
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)?" \
     "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
+/* Qwen2's (and Qwen3's) tokenizer.json Split regex; Llama 3's is
+ * PAT_CL100K_NPM, and GPT-2's ByteLevel regex PAT_GPT2_NPM. */
+#define PAT_QWEN2 \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*" \
+    "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+
 slim_pretok_kind slim_pretok_known(const char *pattern)
 {
     static const struct {
@@ -45,7 +51,7 @@ slim_pretok_kind slim_pretok_known(const char *pattern)
     } known[] = {
         {PAT_GPT2, SLIM_PRETOK_GPT2},     {PAT_GPT2_NPM, SLIM_PRETOK_GPT2},
         {PAT_CL100K, SLIM_PRETOK_CL100K}, {PAT_CL100K_NPM, SLIM_PRETOK_CL100K_NPM},
-        {PAT_O200K, SLIM_PRETOK_O200K},
+        {PAT_O200K, SLIM_PRETOK_O200K},   {PAT_QWEN2, SLIM_PRETOK_QWEN2},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcmp(pattern, known[i].pattern) == 0)

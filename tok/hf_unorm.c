@@ -14,7 +14,7 @@
  *    follows, and it composes with neither side.
  * So the text is cut at each code point that 9.0 does not have; the pieces
  * between are normalized by utf8proc and those code points are copied as
- * they are. (e.g. "a U+0301 U+1DF7 U+0316": U+1DF7 is a mark of class 230
+ * they are. ASCII is copied too (see hf_unorm). (e.g. "a U+0301 U+1DF7 U+0316": U+1DF7 is a mark of class 230
  * since Unicode 10, so utf8proc alone would move U+0316 before it.)
  */
 #include "tok/hf.h"
@@ -72,6 +72,14 @@ static slim_error nf_piece(const char *s, size_t n, utf8proc_option_t opt, nf_sc
     }
 }
 
+/* Whether the code point at s[i] (non-ASCII) is in 9.0; *e: its end. */
+static int in_u9(const char *s, size_t n, size_t i, size_t *e)
+{
+    uint32_t cp;
+    *e = hf_utf8_next((const uint8_t *)s, n, i, &cp);
+    return cp < 0x378 || hf_u9_is_assigned(cp); /* below U+0378 all are */
+}
+
 slim_error hf_unorm(const char *s, size_t n, int compose, int compat, hf_buf *out)
 {
     utf8proc_option_t opt = (compose ? UTF8PROC_COMPOSE : UTF8PROC_DECOMPOSE) | UTF8PROC_STABLE |
@@ -79,38 +87,36 @@ slim_error hf_unorm(const char *s, size_t n, int compose, int compat, hf_buf *ou
     nf_scratch sc = {0};
     slim_error err = SLIM_OK;
     out->n = 0;
-    size_t from = 0, i = 0;
-    int ascii = 1; /* s[from..i) is ASCII, which every form leaves unchanged */
-    while (err == SLIM_OK && i <= n) {
-        uint32_t cp = 0;
-        size_t e = i + 1;
-        if (i < n && (uint8_t)s[i] < 0x80) {
+    /* ASCII is left unchanged by every form and is a starter that nothing
+     * after it crosses (no composition has an ASCII second character), so
+     * only runs of other characters go through utf8proc, each with the ASCII
+     * character before it (which a mark may compose with). */
+    size_t done = 0, i = 0, e;
+    while (err == SLIM_OK && i < n) {
+        if ((uint8_t)s[i] < 0x80) {
             i++;
             continue;
         }
-        if (i < n) {
-            e = hf_utf8_next((const uint8_t *)s, n, i, &cp);
-            /* Below U+0378 every code point is in 9.0. */
-            if (cp < 0x378 || hf_u9_is_assigned(cp)) {
-                ascii = 0;
-                i = e;
-                continue;
-            }
-        }
-        /* s[i..e) is a code point 9.0 lacks (or i == n): flush what precedes. */
-        if (i > from) {
-            if (ascii)
-                err = hf_buf_put(out, s + from, i - from) ? SLIM_OK : SLIM_ERR_NOMEM;
-            else
-                err = nf_piece(s + from, i - from, opt, &sc, out);
-        }
-        if (err == SLIM_OK && i < n && !hf_buf_put(out, s + i, e - i))
+        size_t a = i > done ? i - 1 : i, b = i;
+        while (b < n && (uint8_t)s[b] >= 0x80 && in_u9(s, n, b, &e))
+            b = e;
+        if (b == i)
+            a = i; /* s[i] is a wall: the ASCII before it stays as it is */
+        if (!hf_buf_put(out, s + done, a - done))
             err = SLIM_ERR_NOMEM;
-        from = i = e;
-        ascii = 1;
+        else if (b > a)
+            err = nf_piece(s + a, b - a, opt, &sc, out);
+        done = i = b;
+        if (err == SLIM_OK && b < n && (uint8_t)s[b] >= 0x80) {
+            /* A code point 9.0 lacks: copied, and a wall for what follows. */
+            (void)in_u9(s, n, b, &e);
+            if (!hf_buf_put(out, s + b, e - b))
+                err = SLIM_ERR_NOMEM;
+            done = i = e;
+        }
     }
-    free(sc.v);
-    if (err == SLIM_OK && !hf_buf_put(out, "", 0))
+    if (err == SLIM_OK && !hf_buf_put(out, s + done, n - done))
         err = SLIM_ERR_NOMEM;
+    free(sc.v);
     return err;
 }

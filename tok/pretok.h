@@ -6,7 +6,8 @@
  *    find_iter semantics (text between matches is dropped, empty matches are
  *    skipped);
  *  - hand-written splitters for the known patterns (GPT-2/r50k/p50k,
- *    cl100k_base, o200k_base), which must give exactly the pieces PCRE2 gives.
+ *    cl100k_base, o200k_base, Llama 3, Qwen2), which must give exactly the
+ *    pieces PCRE2 gives.
  *    Their pieces always tile the text, so they only say where the piece that
  *    starts at i ends.
  * Input must be valid UTF-8 (the tokenizer validates it first).
@@ -28,6 +29,9 @@ typedef enum slim_pretok_kind {
     /* cl100k as the npm tiktoken package writes it: without `\s++$`, so a
      * white-space run that ends the text is cut after its last CR/LF. */
     SLIM_PRETOK_CL100K_NPM,
+    /* Qwen2 / Qwen3 (tokenizer.json): the npm cl100k form with single digits
+     * (\p{N} instead of \p{N}{1,3}). Llama 3's is the npm cl100k form. */
+    SLIM_PRETOK_QWEN2,
 } slim_pretok_kind;
 
 typedef struct slim_pretok {
@@ -72,6 +76,7 @@ size_t slim_split_gpt2(const uint8_t *s, size_t n, size_t i);
 size_t slim_split_cl100k(const uint8_t *s, size_t n, size_t i);
 size_t slim_split_cl100k_npm(const uint8_t *s, size_t n, size_t i);
 size_t slim_split_o200k(const uint8_t *s, size_t n, size_t i);
+size_t slim_split_qwen2(const uint8_t *s, size_t n, size_t i);
 
 /* The splitter function of a hand-written kind (NULL for SLIM_PRETOK_REGEX). */
 typedef size_t (*slim_split_fn)(const uint8_t *s, size_t n, size_t i);

@@ -10,7 +10,8 @@
  *  gpt2:   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
  *  cl100k: '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+
  *          | ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s
- *          (the npm package's form lacks `\s++$`: see slim_split_cl100k_npm)
+ *          (the npm package's form lacks `\s++$`: see slim_split_cl100k_npm;
+ *          it is also Llama 3's; Qwen2's is that form with \p{N} for \p{N}{1,3})
  *  o200k:  [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+C?
  *          |[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*C?
  *          |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
@@ -183,6 +184,18 @@ size_t slim_split_gpt2(const uint8_t *s, size_t n, size_t i)
     return space_piece(s, n, i, 0, 1);
 }
 
+/* \p{N}{1,max}: the end of the digits from j, the first one's end. */
+static inline size_t digits(const uint8_t *s, size_t n, size_t j, int max)
+{
+    for (int m = 1; m < max && j < n; m++) {
+        size_t l;
+        if (!(cls(s, n, j, &l) & C_N))
+            break;
+        j += l;
+    }
+    return j;
+}
+
 /* ` ?[^\s\p{L}\p{N}]+` then a run of `tail` characters (CR, LF and maybe
  * '/'), from a, the first punctuation character. */
 static size_t punct_piece(const uint8_t *s, size_t n, size_t a, int slash)
@@ -198,7 +211,9 @@ static size_t punct_piece(const uint8_t *s, size_t n, size_t a, int slash)
     return j;
 }
 
-static inline size_t split_cl100k(const uint8_t *s, size_t n, size_t i, int end_rule)
+/* cl100k's pattern; end_rule: with `\s++$`; max_digits: 3, or 1 for Qwen2. */
+static inline size_t split_cl100k(const uint8_t *s, size_t n, size_t i, int end_rule,
+                                  int max_digits)
 {
     size_t k = contraction(s, n, i, 1);
     if (k)
@@ -211,16 +226,8 @@ static inline size_t split_cl100k(const uint8_t *s, size_t n, size_t i, int end_
     if (!(c & (C_NL | C_N)) && (cls_at(s, n, i + l) & C_L))
         return run(s, n, i + l, C_L);
     /* \p{N}{1,3} */
-    if (c & C_N) {
-        size_t j = i + l;
-        for (int m = 1; m < 3 && j < n; m++) {
-            size_t l2;
-            if (!(cls(s, n, j, &l2) & C_N))
-                break;
-            j += l2;
-        }
-        return j;
-    }
+    if (c & C_N)
+        return digits(s, n, i + l, max_digits);
     /*  ?[^\s\p{L}\p{N}]+[\r\n]* */
     if (!(c & C_S))
         return punct_piece(s, n, i, 0);
@@ -231,12 +238,17 @@ static inline size_t split_cl100k(const uint8_t *s, size_t n, size_t i, int end_
 
 size_t slim_split_cl100k(const uint8_t *s, size_t n, size_t i)
 {
-    return split_cl100k(s, n, i, 1);
+    return split_cl100k(s, n, i, 1, 3);
 }
 
 size_t slim_split_cl100k_npm(const uint8_t *s, size_t n, size_t i)
 {
-    return split_cl100k(s, n, i, 0);
+    return split_cl100k(s, n, i, 0, 3);
+}
+
+size_t slim_split_qwen2(const uint8_t *s, size_t n, size_t i)
+{
+    return split_cl100k(s, n, i, 0, 1);
 }
 
 /* o200k's two letter alternatives at i; 0 if neither matches. */
@@ -293,16 +305,8 @@ size_t slim_split_o200k(const uint8_t *s, size_t n, size_t i)
             return e;
     }
     /* \p{N}{1,3} */
-    if (c & C_N) {
-        size_t j = i + l;
-        for (int m = 1; m < 3 && j < n; m++) {
-            size_t l2;
-            if (!(cls(s, n, j, &l2) & C_N))
-                break;
-            j += l2;
-        }
-        return j;
-    }
+    if (c & C_N)
+        return digits(s, n, i + l, 3);
     /*  ?[^\s\p{L}\p{N}]+[\r\n/]* */
     if (!(c & (C_S | C_L)))
         return punct_piece(s, n, i, 1);
@@ -318,6 +322,7 @@ slim_split_fn slim_pretok_splitter(slim_pretok_kind kind)
     case SLIM_PRETOK_CL100K: return slim_split_cl100k;
     case SLIM_PRETOK_CL100K_NPM: return slim_split_cl100k_npm;
     case SLIM_PRETOK_O200K: return slim_split_o200k;
+    case SLIM_PRETOK_QWEN2: return slim_split_qwen2;
     default: return NULL;
     }
 }
