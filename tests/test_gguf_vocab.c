@@ -6,6 +6,7 @@
  * vocabularies are errors naming the key and the element, never crashes.
  */
 #include <criterion/criterion.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "slim.h"
@@ -550,4 +551,179 @@ Test(gguf_vocab_write, stories260K_and_synth_folders_equal_llama_cpp)
         slim_gguf_close(ref);
         slim_gguf_close(g);
     }
+}
+
+/* A folder in /tmp with the shared vocab folder's tokenizer.json
+ * (decompressed: convert_hf_to_gguf.py reads the plain file) and
+ * tokenizer_config.json. */
+static void make_folder(const char *dir, const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap, "/tmp/slim-test-%ld-%s", (long)getpid(), name);
+    mkdir(out, 0700);
+    static const char *const files[][2] = {{"tokenizer.json.zst", "tokenizer.json"},
+                                           {"tokenizer_config.json", "tokenizer_config.json"}};
+    for (int i = 0; i < 2; i++) {
+        char src[4096], dst[4096];
+        size_t size;
+        snprintf(src, sizeof src, "%s/vocab/hf/%s/%s", dir, name, files[i][0]);
+        snprintf(dst, sizeof dst, "%s/%s", out, files[i][1]);
+        char *data = tok_read(src, &size);
+        cr_assert(data, "cannot read %s", src);
+        FILE *f = fopen(dst, "wb");
+        cr_assert(f && fwrite(data, 1, size, f) == size);
+        fclose(f);
+        free(data);
+    }
+}
+
+static void remove_folder(const char *path)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/tokenizer.json", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/tokenizer_config.json", path);
+    unlink(p);
+    rmdir(path);
+}
+
+static const slim_gguf_kv *kv_at(const slim_gguf *g, uint64_t i, const char *key)
+{
+    const slim_gguf_kv *kv = slim_gguf_kv_at(g, i);
+    cr_assert(kv && kv->key.len == strlen(key) && !memcmp(kv->key.data, key, kv->key.len),
+              "entry %llu is %.*s, want %s", (unsigned long long)i, kv ? (int)kv->key.len : 0,
+              kv ? kv->key.data : "", key);
+    return kv;
+}
+
+static uint64_t kv_u(const slim_gguf *g, const slim_gguf_kv *kv)
+{
+    uint64_t v = 0;
+    cr_assert_eq(slim_gguf_kv_uint(g, kv, 0, &v), SLIM_OK);
+    return v;
+}
+
+/* Encodes the corpora with a tokenizer read back from the written GGUF and
+ * counts the documents equal to the Hugging Face reference ids. */
+static size_t exact_docs(const char *dir, slim_tokenizer *tok, const char *ref_name,
+                         size_t *total)
+{
+    size_t cap = 1 << 20, exact = 0;
+    uint32_t *ids = malloc(cap * sizeof *ids);
+    *total = 0;
+    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
+        char path[4096];
+        tok_lines corpus, ref;
+        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
+        cr_assert(tok_lines_load(path, &corpus));
+        snprintf(path, sizeof path, "%s/tokref/%s/%s.ids.jsonl.zst", dir, ref_name,
+                 tok_corpora[c]);
+        cr_assert(tok_lines_load(path, &ref));
+        for (size_t d = 0; d < corpus.n; d++) {
+            size_t len, n = 0;
+            const char *text = tok_doc(&corpus, d, &len);
+            cr_assert_eq(slim_tokenizer_encode(tok, text, len, SLIM_SPECIAL_ALLOW, ids, cap, &n,
+                                               NULL), SLIM_OK);
+            json_t *r = ref.v[d];
+            int same = json_array_size(r) == n;
+            for (size_t i = 0; same && i < n; i++)
+                same = (json_int_t)ids[i] == json_integer_value(json_array_get(r, i));
+            exact += same;
+            ++*total;
+        }
+        tok_lines_free(&corpus);
+        tok_lines_free(&ref);
+    }
+    free(ids);
+    return exact;
+}
+
+/* Llama 3.1's folder as convert_hf_to_gguf.py writes it (facts from its
+ * get_vocab_base and gguf-py's SpecialVocab): gpt2, llama-bpe, 128256 tokens
+ * (the 256 added ones CONTROL), every merge, <|begin_of_text|> / <|eot_id|>,
+ * add_bos from the template; read back it gives the reference ids. */
+Test(gguf_vocab_write, llama3_1_folder_is_llama_bpe)
+{
+    const char *dir = tok_data_dir();
+    if (!dir)
+        cr_skip_test("shared data not found: set SLIM_SHARED_DATA or provide ../shared/data");
+    char folder[256];
+    make_folder(dir, "llama3.1", folder, sizeof folder);
+    slim_gguf_vocab_info info;
+    slim_gguf *g = convert_folder(folder, &info);
+    remove_folder(folder);
+    cr_assert_str_eq(info.model, "gpt2");
+    cr_assert_str_eq(info.pre, "llama-bpe");
+    cr_assert_eq(info.n_tokens, 128256);
+    cr_assert_eq(info.n_merges, 280147);
+    cr_assert_eq(slim_gguf_kv_count(g), 10);
+    kv_at(g, 0, "tokenizer.ggml.model");
+    kv_at(g, 1, "tokenizer.ggml.pre");
+    const slim_gguf_kv *toks = kv_at(g, 2, "tokenizer.ggml.tokens");
+    const slim_gguf_kv *types = kv_at(g, 3, "tokenizer.ggml.token_type");
+    cr_assert(toks->count == 128256 && types->count == 128256);
+    int64_t t;
+    slim_gguf_kv_int(g, types, 127999, &t);
+    cr_assert_eq(t, 1);
+    slim_gguf_kv_int(g, types, 128000, &t);
+    cr_assert_eq(t, 3);
+    slim_string s;
+    slim_gguf_kv_str(g, toks, 128009, &s);
+    cr_assert(s.len == 10 && !memcmp(s.data, "<|eot_id|>", 10));
+    cr_assert_eq(kv_at(g, 4, "tokenizer.ggml.merges")->count, 280147);
+    cr_assert_eq(kv_u(g, kv_at(g, 5, "tokenizer.ggml.bos_token_id")), 128000);
+    cr_assert_eq(kv_u(g, kv_at(g, 6, "tokenizer.ggml.eos_token_id")), 128009);
+    cr_assert_eq(kv_u(g, kv_at(g, 7, "tokenizer.ggml.add_bos_token")), 1);
+    cr_assert_eq(kv_u(g, kv_at(g, 8, "tokenizer.ggml.add_sep_token")), 0);
+    kv_at(g, 9, "tokenizer.chat_template");
+    slim_tokenizer *tok = NULL;
+    char msg[256];
+    cr_assert_eq(slim_tokenizer_from_gguf(g, &tok, msg, sizeof msg, NULL), SLIM_OK, "%s", msg);
+    slim_gguf_close(g);
+    size_t total, exact = exact_docs(dir, tok, "llama3.1", &total);
+    cr_log_info("llama3.1 as GGUF: %zu/%zu documents equal the reference", exact, total);
+    cr_assert_eq(exact, total);
+    slim_tokenizer_free(tok);
+}
+
+/* Qwen3's folder: add_prefix_space false first, gpt2, qwen2, the 26 added
+ * tokens (special ones CONTROL, <think> and the like USER_DEFINED), eos
+ * <|im_end|> and pad <|endoftext|>, add_bos false. Read back, it gives the
+ * reference ids except where Hugging Face's NFC normalizer (which llama.cpp
+ * lacks) changes the text. */
+Test(gguf_vocab_write, qwen3_folder_is_qwen2)
+{
+    const char *dir = tok_data_dir();
+    if (!dir)
+        cr_skip_test("shared data not found: set SLIM_SHARED_DATA or provide ../shared/data");
+    char folder[256];
+    make_folder(dir, "qwen3", folder, sizeof folder);
+    slim_gguf_vocab_info info;
+    slim_gguf *g = convert_folder(folder, &info);
+    remove_folder(folder);
+    cr_assert_str_eq(info.pre, "qwen2");
+    cr_assert_eq(info.n_tokens, 151669);
+    cr_assert_eq(slim_gguf_kv_count(g), 10);
+    cr_assert_eq(kv_u(g, kv_at(g, 0, "tokenizer.ggml.add_space_prefix")), 0);
+    kv_at(g, 1, "tokenizer.ggml.model");
+    kv_at(g, 2, "tokenizer.ggml.pre");
+    kv_at(g, 3, "tokenizer.ggml.tokens");
+    const slim_gguf_kv *types = kv_at(g, 4, "tokenizer.ggml.token_type");
+    int64_t t;
+    slim_gguf_kv_int(g, types, 151643, &t); /* <|endoftext|> */
+    cr_assert_eq(t, 3);
+    slim_gguf_kv_int(g, types, 151667, &t); /* <think> */
+    cr_assert_eq(t, 4);
+    kv_at(g, 5, "tokenizer.ggml.merges");
+    cr_assert_eq(kv_u(g, kv_at(g, 6, "tokenizer.ggml.eos_token_id")), 151645);
+    cr_assert_eq(kv_u(g, kv_at(g, 7, "tokenizer.ggml.padding_token_id")), 151643);
+    cr_assert_eq(kv_u(g, kv_at(g, 8, "tokenizer.ggml.add_bos_token")), 0);
+    kv_at(g, 9, "tokenizer.chat_template");
+    slim_tokenizer *tok = NULL;
+    char msg[256];
+    cr_assert_eq(slim_tokenizer_from_gguf(g, &tok, msg, sizeof msg, NULL), SLIM_OK, "%s", msg);
+    slim_gguf_close(g);
+    size_t total, exact = exact_docs(dir, tok, "qwen3", &total);
+    cr_log_info("qwen3 as GGUF: %zu/%zu documents equal the reference", exact, total);
+    cr_assert_geq(exact, total - total / 50);
+    slim_tokenizer_free(tok);
 }
