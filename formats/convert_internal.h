@@ -46,6 +46,7 @@ typedef struct conv_tensor {
     const void *data;         /* source bytes (mapped) */
     int64_t   perm_heads;     /* > 0: rows regrouped as the Llama Q/K un-permute */
     int       layer;          /* block number or -1 */
+    const float *imatrix;     /* importance weights (owned by the slim_imatrix) */
 } conv_tensor;
 
 struct slim_convert {
@@ -62,6 +63,8 @@ struct slim_convert {
     conv_tensor   *t;
     uint64_t       n, cap;
     int            threads;
+    slim_imatrix  *im;        /* --imatrix, or NULL */
+    char          *im_path;
 };
 
 /* Formats a message into msg (may be NULL) and returns err. */

@@ -262,6 +262,29 @@ static void convert_types(slim_convert *c, slim_type base)
     }
 }
 
+/* The importance weights of a tensor that is quantized (its type changes),
+ * as llama-quantize takes them: one per column, else an error (but for
+ * token_embd, which is quantized without). */
+static slim_error attach_imatrix(slim_convert *c, conv_tensor *t, slim_type before, unsigned flags,
+                                 char *msg, size_t cap)
+{
+    const slim_type_info *ti = slim_type_get(t->pub.type);
+    if (t->pub.type == before || !ti || !ti->is_quantized)
+        return SLIM_OK;
+    const slim_imatrix_entry *en = c->im ? slim_imatrix_find(c->im, t->name) : NULL;
+    if (en && en->n_values == t->pub.ne[0] * (t->pub.n_dims > 2 ? t->pub.ne[2] : 1))
+        t->imatrix = en->values;
+    else if (en && strcmp(t->name, "token_embd.weight"))
+        return conv_fail(msg, cap, SLIM_ERR_SHAPE,
+                         "%s: %lld importance weights for %s, which has %lld columns", c->im_path,
+                         (long long)en->n_values, t->name, (long long)t->pub.ne[0]);
+    if (!t->imatrix && (flags & SLIM_MIX_NEEDS_IMATRIX))
+        return conv_fail(msg, cap, SLIM_ERR_NOT_FOUND,
+                         "tensor %s: type %s needs an importance matrix (--imatrix)", t->name,
+                         ti->name);
+    return SLIM_OK;
+}
+
 static int64_t gguf_hparam(const slim_gguf *g, const char *arch, const char *key)
 {
     char k[128];
@@ -316,7 +339,7 @@ static slim_error quantize_types(slim_convert *c, const slim_convert_options *op
         mt[i].src_type = c->st ? SLIM_TYPE_F32 : p->src_type;
     }
     slim_mix_options mo = { .ftype = ft, .pure = opt->pure, .overrides = ov,
-                            .n_overrides = opt->n_tensor_types };
+                            .n_overrides = opt->n_tensor_types, .has_imatrix = c->im != NULL };
     int64_t bad = 0;
     if (!e && (e = slim_mix_plan(&m, &mo, mt, (size_t)c->n, &bad)))
         e = conv_fail(msg, cap, e, bad < 0 ? "tensor type '%s': bad pattern" : "tensor %s: %s",
@@ -326,6 +349,7 @@ static slim_error quantize_types(slim_convert *c, const slim_convert_options *op
     for (uint64_t i = 0; !e && i < c->n; i++) {
         c->t[i].pub.type = mt[i].type;
         c->t[i].pub.fallback = (mt[i].flags & (SLIM_MIX_FALLBACK | SLIM_MIX_F16_BEYOND)) != 0;
+        e = attach_imatrix(c, &c->t[i], mt[i].src_type, mt[i].flags, msg, cap);
     }
     for (size_t i = 0; ov && i < opt->n_tensor_types; i++)
         free((void *)ov[i].pattern);
@@ -387,8 +411,23 @@ slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
     if (!c)
         return SLIM_ERR_NOMEM;
     c->threads = opt->threads;
+    slim_error e = SLIM_OK;
+    if (opt->imatrix) {
+        slim_parse_error where = { 0 };
+        c->im_path = strdup(opt->imatrix);
+        e = c->im_path ? slim_imatrix_open(opt->imatrix, &c->im, &where) : SLIM_ERR_NOMEM;
+        if (e) {
+            conv_fail(msg, msg_cap, e == SLIM_ERR_IO ? SLIM_ERR_NOT_FOUND : e,
+                      "%s: %s at byte %llu", opt->imatrix,
+                      e == SLIM_ERR_IO ? "cannot read" : where.reason ? where.reason
+                                                                     : slim_strerror(e),
+                      (unsigned long long)where.offset);
+            e = e == SLIM_ERR_IO ? SLIM_ERR_NOT_FOUND : e;
+            slim_convert_free(c);
+            return e;
+        }
+    }
     c->info.file_type = (uint32_t)ftype;
-    slim_error e;
     size_t n = strlen(input);
     if (n >= 5 && !strcmp(input + n - 5, ".gguf") && !is_dir(input)) {
         c->style = CONV_STYLE_QUANTIZE;
@@ -403,8 +442,9 @@ slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
             else
                 strcpy(c->dir, ".");
         }
-        c->style = !opt->pure && !opt->n_tensor_types && converter_type ? CONV_STYLE_CONVERT
-                                                                         : CONV_STYLE_QUANTIZE;
+        c->style = !opt->pure && !opt->n_tensor_types && !opt->imatrix && converter_type
+                       ? CONV_STYLE_CONVERT
+                       : CONV_STYLE_QUANTIZE;
         e = c->dir ? plan_hf(c, msg, msg_cap) : SLIM_ERR_NOMEM;
     }
     if (!e && c->style == CONV_STYLE_CONVERT)
@@ -457,6 +497,8 @@ void slim_convert_free(slim_convert *c)
         return;
     slim_st_close(c->st);
     slim_gguf_split_close(c->gg);
+    slim_imatrix_close(c->im);
+    free(c->im_path);
     jl_free(&c->config);
     free(c->config_text);
     free(c->dir);

@@ -124,7 +124,8 @@ static slim_error write_tensor(slim_convert *c, uint64_t idx, slim_gguf_writer *
                 return conv_fail(msg, cap, e, "tensor %s: cannot read: %s", p->name,
                                  slim_strerror(e));
             slim_position where = { 0, 0 };
-            e = slim_quantize(p->type, b->f32, b->out, n, cols, NULL, c->threads, &where);
+            e = slim_quantize(p->type, b->f32, b->out, n, cols, t->imatrix, c->threads,
+                              &where);
             if (e == SLIM_ERR_NONFINITE) {
                 int64_t r = source_row(t, rows, r0 + where.row);
                 return conv_fail(msg, cap, e, "tensor %s (%s) holds NaN or Inf at row %lld, "
@@ -167,15 +168,38 @@ static slim_error copy_gguf_kvs(const slim_convert *c, slim_gguf_writer *w)
     return SLIM_OK;
 }
 
+/* What llama-quantize records of its importance matrix (strings cut at 127
+ * bytes as its overrides are). */
+static slim_error write_imatrix_kvs(const slim_convert *c, slim_gguf_writer *w)
+{
+    slim_string file = { c->im_path, strlen(c->im_path) > 127 ? 127 : strlen(c->im_path) };
+    uint32_t n = (uint32_t)slim_imatrix_count(c->im);
+    int64_t chunks = slim_imatrix_chunk_count(c->im);
+    slim_error e = slim_gguf_writer_add_kv(w, "quantize.imatrix.file", SLIM_GGUF_STRING, &file);
+    if (!e && slim_imatrix_dataset_count(c->im) > 0) {
+        const char *d = slim_imatrix_dataset(c->im, 0);
+        slim_string ds = { d, strlen(d) > 127 ? 127 : strlen(d) };
+        e = slim_gguf_writer_add_kv(w, "quantize.imatrix.dataset", SLIM_GGUF_STRING, &ds);
+    }
+    if (!e)
+        e = slim_gguf_writer_add_kv(w, "quantize.imatrix.entries_count", SLIM_GGUF_U32, &n);
+    if (!e && chunks > 0) {
+        uint32_t k = (uint32_t)chunks;
+        e = slim_gguf_writer_add_kv(w, "quantize.imatrix.chunks_count", SLIM_GGUF_U32, &k);
+    }
+    return e;
+}
+
 static slim_error write_kvs(const slim_convert *c, slim_gguf_writer *w)
 {
     slim_error e = c->gg ? copy_gguf_kvs(c, w) : conv_write_hf_kvs(c, w);
     if (e || c->style == CONV_STYLE_CONVERT)
         return e;
     uint32_t qv = 2, ft = c->info.file_type;
-    if ((e = slim_gguf_writer_add_kv(w, "general.quantization_version", SLIM_GGUF_U32, &qv)))
+    if ((e = slim_gguf_writer_add_kv(w, "general.quantization_version", SLIM_GGUF_U32, &qv)) ||
+        (e = slim_gguf_writer_add_kv(w, "general.file_type", SLIM_GGUF_U32, &ft)))
         return e;
-    return slim_gguf_writer_add_kv(w, "general.file_type", SLIM_GGUF_U32, &ft);
+    return c->im ? write_imatrix_kvs(c, w) : SLIM_OK;
 }
 
 slim_error slim_convert_write(slim_convert *c, const char *out_path,

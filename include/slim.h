@@ -1118,6 +1118,10 @@ typedef struct slim_convert_options {
     const char *const *tensor_types;
     size_t n_tensor_types;
     int threads;           /* <= 0: all cores; the output does not depend on it */
+    /* llama.cpp importance matrix (GGUF or legacy .dat, slim_imatrix_open)
+     * for the quantized tensors, as llama-quantize --imatrix; NULL: none.
+     * Its path is recorded in quantize.imatrix.file as given. */
+    const char *imatrix;
 } slim_convert_options;
 
 /** One output tensor of the plan. Strings are owned by the plan. */

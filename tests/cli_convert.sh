@@ -38,6 +38,8 @@ else
     grep -q "token_embd.weight: rows of 64 columns are not whole blocks of the type asked for; written as f16" err.txt || bad "fallbacks are not reported: $(cat err.txt)"
     expect 0 "" "$Q" convert keep.gguf --type F16 --dry-run --json
     grep -q '"file_type":1,' out.txt || bad "dry-run --json: $(head -c 200 out.txt)"
+    expect 1 "nope.dat: cannot read" "$Q" convert hf --type Q4_K_M --imatrix nope.dat -o x.gguf
+    none_left "a missing imatrix"
     # a full disk: the writes fail (file size limit), nothing stays
     (ulimit -f 200; trap '' XFSZ; exec "$Q" convert hf --type F32 -o big.gguf) >out.txt 2>err.txt
     [ $? -eq 1 ] && grep -q "writing tensor" err.txt || bad "file size limit: $(cat err.txt)"

@@ -334,3 +334,43 @@ Test(convert, gguf_requantize_equals_llama_quantize)
     }
     unlink(out);
 }
+
+Test(convert, synth_llama_mixes_match_llamacpp)
+{
+    /* convert_hf_to_gguf.py + llama-quantize (with and without an importance
+     * matrix) against one slim command; the folder is reached under the
+     * name llama.cpp saw (general.name) and the imatrix by the same relative
+     * path (quantize.imatrix.file) */
+    char m[256], cmd[1200], ref[600], out[300], tmp[128];
+    models_dir(m, sizeof m);
+    char *abs = realpath(m, NULL);
+    cr_assert(abs);
+    snprintf(tmp, sizeof tmp, "/tmp/slim-test-synth-%d", (int)getpid());
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir %s && ln -s %s/synth-llama-a/hf %s/synth-llama-a"
+             " && ln -s %s/synth-llama-a/imatrix %s/imatrix", tmp, tmp, abs, tmp, abs, tmp);
+    cr_assert(system(cmd) == 0);
+    cr_assert(chdir(tmp) == 0);
+    static const struct { const char *type, *imatrix, *ref; } cases[] = {
+        { "Q4_0", NULL, "synth-llama-a-Q4_0.gguf" },
+        { "Q2_K", NULL, "synth-llama-a-Q2_K.gguf" },
+        { "Q3_K_M", NULL, "synth-llama-a-Q3_K_M.gguf" },
+        { "Q4_K_M", NULL, "synth-llama-a-Q4_K_M.gguf" },
+        { "Q4_K_M", "imatrix/synth-llama-a.imatrix.gguf", "synth-llama-a-Q4_K_M-imatrix.gguf" },
+        { "IQ4_XS", "imatrix/synth-llama-a.imatrix.gguf", "synth-llama-a-IQ4_XS-imatrix.gguf" },
+    };
+    snprintf(out, sizeof out, "%s/out.gguf", tmp);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        slim_convert_options o = { .type = cases[i].type, .imatrix = cases[i].imatrix };
+        slim_convert *c;
+        char msg[512];
+        cr_assert_eq(slim_convert_plan("synth-llama-a", &o, &c, msg, sizeof msg), SLIM_OK, "%s",
+                     msg);
+        cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
+        slim_convert_free(c);
+        snprintf(ref, sizeof ref, "%s/synth-llama-a/gguf/%s", abs, cases[i].ref);
+        assert_same_tensors(out, ref);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    cr_assert(system(cmd) == 0);
+    free(abs);
+}

@@ -33,6 +33,8 @@ static const char usage_convert[] =
     "                          rows that are not whole blocks, F16 is used and reported\n"
     "      --tensor-type P=T   tensors whose name matches the regex P get type T\n"
     "                          (repeatable; the first match wins; as llama-quantize)\n"
+    "      --imatrix FILE      llama.cpp importance matrix (GGUF or legacy .dat) for the\n"
+    "                          quantized tensors, as llama-quantize --imatrix\n"
     "  -o, --output OUT        the GGUF file to write\n"
     "      --dry-run           print the plan (every tensor's type and size), write nothing\n"
     "      --json              with --dry-run: the plan as one JSON object\n"
@@ -59,6 +61,7 @@ static void parse_args(int argc, char **argv, convert_args *a)
         { "pure", no_argument, NULL, 'p' },
         { "tensor-type", required_argument, NULL, 'T' },
         { "dry-run", no_argument, NULL, 'n' },
+        { "imatrix", required_argument, NULL, 'I' },
         { "json", no_argument, NULL, 'J' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -76,6 +79,7 @@ static void parse_args(int argc, char **argv, convert_args *a)
         case 'p': a->opt.pure = 1; break;
         case 'T': a->tensor_types[a->n_tensor_types++] = optarg; break;
         case 'n': a->dry_run = 1; break;
+        case 'I': a->opt.imatrix = optarg; break;
         case 'J': a->json = 1; break;
         case 'h': cli_help(usage_convert);
         default: cli_bad_option(argv, ch);
