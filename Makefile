@@ -146,6 +146,7 @@ test-unit: $(TEST_BIN) $(KCHECK_BIN) $(BINDIR)/slim-quant $(BINDIR)/slim-pack $(
 	$(Q)bash tests/cli_pack.sh $(BINDIR)/slim-pack
 	$(Q)bash tests/cli_archive.sh $(BINDIR)/slim-pack
 	$(Q)bash tests/cli_batch.sh $(BINDIR)/slim-tok
+	$(Q)bash tests/cli_tok_gguf.sh $(BINDIR)/slim-tok
 
 ## check-neon: cross-build the core for AArch64 and check the NEON kernels under qemu
 check-neon:

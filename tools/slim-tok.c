@@ -68,7 +68,8 @@ static const char usage_encode[] =
     "      --output text|jsonl    text: ids separated by spaces (default); jsonl: a\n"
     "                             JSON array per document\n"
     "      --add-special          add the tokenizer.json post-processor's special\n"
-    "                             tokens (e.g. BOS) around each document\n"
+    "                             tokens (e.g. BOS), or a GGUF's add_bos_token /\n"
+    "                             add_eos_token ones, around each document\n"
     "  -o, --output-file OUT      output file ('-' = stdout, the default)\n"
     "      --stats                report documents, bytes, tokens and MB/s on stderr\n";
 
