@@ -41,6 +41,10 @@ static const tiny_tensor tiny[] = {
 
 static char dir[128];
 
+/* Tensors a test adds to the tiny folder (Qwen's biases and norms). */
+static const tiny_tensor *extra;
+static size_t n_extra;
+
 /* Value of element (r, c) of tensor i: exact in float32 and unique. */
 static float tiny_value(size_t i, int64_t r, int64_t c)
 {
@@ -67,21 +71,23 @@ static void make_tiny(const char *arch, int vocab, const char *skip, const char 
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     slim_st_writer *w;
     cr_assert_eq(slim_st_writer_open(path, &w), SLIM_OK);
-    for (size_t i = 0; i < N_TINY; i++) {
-        if (skip && !strcmp(skip, tiny[i].name))
+    for (size_t i = 0; i < N_TINY + n_extra; i++) {
+        const tiny_tensor *t = i < N_TINY ? &tiny[i] : &extra[i - N_TINY];
+        if (skip && !strcmp(skip, t->name))
             continue;
-        int64_t shape[2] = { tiny[i].rows, tiny[i].cols };
-        cr_assert_eq(slim_st_writer_add_tensor(w, tiny[i].name, SLIM_DTYPE_F32,
-                                               tiny[i].cols ? 2 : 1, shape), SLIM_OK);
+        int64_t shape[2] = { t->rows, t->cols };
+        cr_assert_eq(slim_st_writer_add_tensor(w, t->name, SLIM_DTYPE_F32, t->cols ? 2 : 1,
+                                               shape), SLIM_OK);
     }
-    for (size_t i = 0; i < N_TINY; i++) {
-        if (skip && !strcmp(skip, tiny[i].name))
+    for (size_t i = 0; i < N_TINY + n_extra; i++) {
+        const tiny_tensor *t = i < N_TINY ? &tiny[i] : &extra[i - N_TINY];
+        if (skip && !strcmp(skip, t->name))
             continue;
-        int64_t cols = tiny[i].cols ? tiny[i].cols : 1;
-        for (int64_t r = 0; r < tiny[i].rows; r++)
+        int64_t cols = t->cols ? t->cols : 1;
+        for (int64_t r = 0; r < t->rows; r++)
             for (int64_t c = 0; c < cols; c++) {
                 float v = tiny_value(i, r, c);
-                if (nan_in && !strcmp(nan_in, tiny[i].name) && r == 1 && c == 2)
+                if (nan_in && !strcmp(nan_in, t->name) && r == 1 && c == 2)
                     v = NAN;
                 cr_assert_eq(slim_st_writer_write(w, &v, 4), SLIM_OK);
             }
@@ -182,6 +188,44 @@ Test(convert, q8_0_and_pure_types)
     cr_assert_eq(slim_convert_tensor_at(c, 3)->type, SLIM_TYPE_Q5_0);
     slim_convert_free(c);
     cr_assert_eq(plan("F64", 0, &c, msg), SLIM_ERR_INVALID_ARG);
+    remove_tiny();
+}
+
+Test(convert, qwen_names_and_keys)
+{
+    static const tiny_tensor qwen[] = {
+        { "model.layers.0.self_attn.k_norm.weight", HD, 0 },
+        { "model.layers.0.self_attn.q_norm.weight", HD, 0 },
+        { "model.layers.0.self_attn.q_proj.bias", NH * HD, 0 },
+    };
+    extra = qwen;
+    n_extra = 3;
+    make_tiny("Qwen3ForCausalLM", VOC, NULL, NULL);
+    n_extra = 0;
+    slim_convert *c;
+    char msg[512], out[300];
+    cr_assert_eq(plan("F16", 0, &c, msg), SLIM_OK, "%s", msg);
+    cr_assert_str_eq(slim_convert_get_info(c)->arch, "qwen3");
+    snprintf(out, sizeof out, "%s/out.gguf", dir);
+    cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
+    slim_convert_free(c);
+    slim_gguf *g;
+    cr_assert_eq(slim_gguf_open(out, &g, NULL), SLIM_OK);
+    /* norms and biases F32, not permuted (only Llama is) */
+    cr_assert_eq(find(g, "blk.0.attn_q_norm.weight")->type, SLIM_TYPE_F32);
+    const slim_gguf_tensor *b = find(g, "blk.0.attn_q.bias");
+    cr_assert_eq(b->type, SLIM_TYPE_F32);
+    cr_assert_eq(((const float *)b->data)[1], tiny_value(N_TINY + 2, 1, 0));
+    cr_assert_eq(find(g, "blk.0.attn_q.weight")->type, SLIM_TYPE_F16);
+    double f;
+    uint64_t u;
+    cr_assert_eq(slim_gguf_get_float(g, "qwen3.rope.freq_base", &f), SLIM_OK);
+    cr_assert_eq(f, 500000.0);
+    cr_assert_eq(slim_gguf_get_uint(g, "qwen3.block_count", &u), SLIM_OK);
+    cr_assert_eq(u, 1);
+    /* the converter writes no vocab_size for Qwen */
+    cr_assert_null(slim_gguf_find_kv(g, "qwen3.vocab_size"));
+    slim_gguf_close(g);
     remove_tiny();
 }
 
