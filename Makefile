@@ -179,13 +179,18 @@ fuzz-afl:
 
 ## bench: benchmarks against the scalar reference and the peers (prints ratios)
 bench: all
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/bench/bench-quant $(BUILD)/bench/bench-tok
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/bench/bench-quant $(BUILD)/bench/bench-tok $(BUILD)/bench/bench-batch
 	$(Q)$(BUILD)/bench/bench-quant
 	$(Q)BENCH_TOK=$(BUILD)/bench/bench-tok bash bench/bench_tok.sh
+	$(Q)BENCH_BATCH=$(BUILD)/bench/bench-batch bash bench/bench_batch.sh
 
 ## bench-tok: slim's tokenizers against npm tiktoken and tokenizers, one run (installed into bench/.cache)
 bench-tok: $(BUILD)/bench/bench-tok
 	$(Q)BENCH_TOK=$(BUILD)/bench/bench-tok bash bench/bench_tok.sh
+
+## bench-batch: slim-tok batch on a ~1 GB corpus vs single-document encode and HF encodeBatch (BENCH_BATCH_MB=64 for a quick run)
+bench-batch: $(BINDIR)/slim-tok $(BUILD)/bench/bench-batch
+	$(Q)BENCH_BATCH=$(BUILD)/bench/bench-batch bash bench/bench_batch.sh
 
 $(BUILD)/bench/bench-%: bench/bench_%.c $(LIB_STATIC)
 	@mkdir -p $(dir $@)

@@ -255,24 +255,43 @@ static size_t count_newlines(const char *p, size_t n)
     return k;
 }
 
+/* Hands pend[0, cut) out as the chunk. The pending buffer itself becomes
+ * the chunk's and the chunk's old buffer takes the tail, so the chunk is
+ * never copied: only the unfinished record at its end is. */
 static slim_error chunk_take(corpus_reader *r, corpus_chunk *c, size_t cut)
 {
-    if (cut > c->cap) {
-        size_t cap = cut + cut / 4;
-        char *d = realloc(c->data, cap ? cap : 1);
-        if (!d)
+    size_t tail = r->pend_len - cut;
+    size_t need = tail > READ_BLOCK ? tail : READ_BLOCK;
+    char *spare = c->data;
+    size_t spare_cap = c->cap;
+    if (spare_cap < need) {
+        char *p = realloc(spare, need);
+        if (!p)
             return SLIM_ERR_NOMEM;
-        c->data = d;
-        c->cap = cap ? cap : 1;
+        spare = p;
+        spare_cap = need;
     }
-    if (cut)
-        memcpy(c->data, r->pend, cut);
+    if (!r->pend) {               /* nothing was read: an empty input */
+        r->pend = malloc(READ_BLOCK);
+        if (!r->pend) {
+            free(spare);
+            c->data = NULL;
+            c->cap = 0;
+            return SLIM_ERR_NOMEM;
+        }
+        r->pend_cap = READ_BLOCK;
+    }
+    c->data = r->pend;
+    c->cap = r->pend_cap;
     c->len = cut;
     c->first_line = r->line;
     if (r->split != SLIM_SPLIT_FILE)
         r->line += count_newlines(c->data, cut);
-    memmove(r->pend, r->pend + cut, r->pend_len - cut);
-    r->pend_len -= cut;
+    if (tail)
+        memcpy(spare, c->data + cut, tail);
+    r->pend = spare;
+    r->pend_cap = spare_cap;
+    r->pend_len = tail;
     return SLIM_OK;
 }
 
