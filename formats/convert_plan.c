@@ -348,7 +348,8 @@ static slim_error quantize_types(slim_convert *c, const slim_convert_options *op
                       slim_strerror(e));
     for (uint64_t i = 0; !e && i < c->n; i++) {
         c->t[i].pub.type = mt[i].type;
-        c->t[i].pub.fallback = (mt[i].flags & (SLIM_MIX_FALLBACK | SLIM_MIX_F16_BEYOND)) != 0;
+        c->t[i].pub.fallback = mt[i].flags & SLIM_MIX_F16_BEYOND ? 2
+                               : mt[i].flags & SLIM_MIX_FALLBACK ? 1 : 0;
         e = attach_imatrix(c, &c->t[i], mt[i].src_type, mt[i].flags, msg, cap);
     }
     for (size_t i = 0; ov && i < opt->n_tensor_types; i++)
@@ -371,7 +372,7 @@ static slim_error size_tensors(slim_convert *c, char *msg, size_t cap)
             return conv_fail(msg, cap, e, "tensor %s: cannot write type %s", c->t[i].name,
                              slim_type_get(p->type) ? slim_type_get(p->type)->name : "?");
         p->out_bytes = rows_of(p) * row;
-        c->info.n_fallback += (uint64_t)p->fallback;
+        c->info.n_fallback += p->fallback != 0;
     }
     return SLIM_OK;
 }

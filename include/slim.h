@@ -1134,8 +1134,9 @@ typedef struct slim_convert_tensor {
     int64_t     ne[4];     /* ne[0] innermost, as in GGUF */
     uint64_t    src_bytes;
     uint64_t    out_bytes;
-    int         fallback;  /* 1: F16 because a row is not a whole number of
-                              blocks of the type asked for */
+    int         fallback;  /* a row is not a whole number of blocks of the type
+                              the rules chose: 1 = llama.cpp's own fallback
+                              type, 2 = F16 where llama.cpp has none and fails */
 } slim_convert_tensor;
 
 typedef struct slim_convert_info {
@@ -1145,7 +1146,7 @@ typedef struct slim_convert_info {
     uint64_t    n_params;    /* elements of all tensors */
     uint64_t    src_bytes;   /* tensor data read */
     uint64_t    out_bytes;   /* tensor data written */
-    uint64_t    n_fallback;  /* tensors given F16 (see slim_convert_tensor) */
+    uint64_t    n_fallback;  /* tensors with a fallback type (see slim_convert_tensor) */
 } slim_convert_info;
 
 /**

@@ -34,8 +34,8 @@ else
     expect 0 "bits per weight" "$Q" convert hf --type Q8_0 -o keep.gguf
     [ -s keep.gguf ] || bad "no output written"
     expect 0 "" "$Q" convert hf --type q4_K --pure --dry-run
-    grep -q "blk.4.ffn_down.weight .*f16 .*fallback" out.txt || bad "dry-run plan: $(head -3 out.txt)"
-    grep -q "token_embd.weight: rows of 64 columns are not whole blocks of the type asked for; written as f16" err.txt || bad "fallbacks are not reported: $(cat err.txt)"
+    grep -q "blk.4.ffn_down.weight .*f16 .*no fallback" out.txt || bad "dry-run plan: $(head -3 out.txt)"
+    grep -q "token_embd.weight: rows of 64 columns .* llama.cpp has no fallback for it: written as f16" err.txt || bad "fallbacks are not reported: $(cat err.txt)"
     expect 0 "" "$Q" convert keep.gguf --type F16 --dry-run --json
     grep -q '"file_type":1,' out.txt || bad "dry-run --json: $(head -c 200 out.txt)"
     expect 1 "nope.dat: cannot read" "$Q" convert hf --type Q4_K_M --imatrix nope.dat -o x.gguf

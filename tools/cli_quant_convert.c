@@ -140,13 +140,32 @@ static void print_plan(const slim_convert *c, int json)
         printf("%-32s %-20s %-6s %12s %12s%s\n", t->name, shape, slim_type_get(t->type)->name,
                cli_format_bytes((double)t->src_bytes, a, sizeof a),
                cli_format_bytes((double)t->out_bytes, b, sizeof b),
-               t->fallback ? "  (fallback: rows are not whole blocks)" : "");
+               t->fallback == 2 ? "  (f16: llama.cpp has no fallback)"
+               : t->fallback ? "  (llama.cpp's fallback)" : "");
     }
     printf("%llu tensors, %s -> %s, %.2f bits per weight, file type %u\n",
            (unsigned long long)n, cli_format_bytes((double)in->src_bytes, a, sizeof a),
            cli_format_bytes((double)in->out_bytes, b, sizeof b),
            in->n_params ? 8.0 * (double)in->out_bytes / (double)in->n_params : 0.0,
            in->file_type);
+}
+
+/* Where llama.cpp would fail (no fallback type) each tensor is named; its
+ * own fallbacks are normal for small rows and only counted. */
+static void report_fallbacks(const slim_convert *c, int quiet)
+{
+    uint64_t own = 0;
+    for (uint64_t i = 0; !quiet && i < slim_convert_tensor_count(c); i++) {
+        const slim_convert_tensor *t = slim_convert_tensor_at(c, i);
+        own += t->fallback == 1;
+        if (t->fallback == 2)
+            cli_error("%s: rows of %lld columns are not whole blocks of the type chosen and "
+                      "llama.cpp has no fallback for it: written as f16", t->name,
+                      (long long)t->ne[0]);
+    }
+    if (own)
+        cli_error("%llu tensors have rows that are not whole blocks of the type chosen: "
+                  "llama.cpp's fallback types are used (see --dry-run)", (unsigned long long)own);
 }
 
 typedef struct progress_ctx {
@@ -176,13 +195,7 @@ int cli_quant_convert(int argc, char **argv)
     if (e)
         cli_fail("%s", msg);
     const slim_convert_info *in = slim_convert_get_info(c);
-    for (uint64_t i = 0; !a.json && i < slim_convert_tensor_count(c); i++) {
-        const slim_convert_tensor *t = slim_convert_tensor_at(c, i);
-        if (t->fallback)
-            cli_error("%s: rows of %lld columns are not whole blocks of the type asked for; "
-                      "written as %s",
-                      t->name, (long long)t->ne[0], slim_type_get(t->type)->name);
-    }
+    report_fallbacks(c, a.json);
     if (a.dry_run) {
         print_plan(c, a.json);
         slim_convert_free(c);
