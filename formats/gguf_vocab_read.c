@@ -91,17 +91,30 @@ static slim_error array_kv(rd *r, const char *key, slim_gguf_type elem, int requ
     return SLIM_OK;
 }
 
+/* An optional scalar: a bool (want_bool) or an unsigned integer. *kv_out
+ * is NULL when the key is absent. */
+static slim_error opt_scalar(rd *r, const char *key, int want_bool, uint64_t *v,
+                             const slim_gguf_kv **kv_out)
+{
+    const slim_gguf_kv *kv = *kv_out = slim_gguf_find_kv(r->g, key);
+    if (!kv)
+        return SLIM_OK;
+    if (kv->type == SLIM_GGUF_ARRAY || (kv->type == SLIM_GGUF_BOOL) != want_bool ||
+        slim_gguf_kv_uint(r->g, kv, 0, v) != SLIM_OK)
+        return fail(r, SLIM_ERR_BAD_TYPE, kv, 0, "%s: expected %s", key,
+                    want_bool ? "a bool" : "an unsigned integer id");
+    return SLIM_OK;
+}
+
 /* An optional token id: *out = def when absent (-1: none). */
 static slim_error opt_id(rd *r, const char *key, int64_t def, int64_t *out)
 {
-    const slim_gguf_kv *kv = slim_gguf_find_kv(r->g, key);
+    const slim_gguf_kv *kv;
+    uint64_t v = 0;
     *out = def < (int64_t)r->n ? def : -1;
-    if (!kv)
-        return SLIM_OK;
-    uint64_t v;
-    if (kv->type == SLIM_GGUF_ARRAY || kv->type == SLIM_GGUF_BOOL ||
-        slim_gguf_kv_uint(r->g, kv, 0, &v) != SLIM_OK)
-        return fail(r, SLIM_ERR_BAD_TYPE, kv, 0, "%s: expected an unsigned integer id", key);
+    slim_error err = opt_scalar(r, key, 0, &v, &kv);
+    if (err != SLIM_OK || !kv)
+        return err;
     if (v >= r->n)
         return fail(r, SLIM_ERR_CORRUPT, kv, 0, "%s: id %llu is not below the %u tokens", key,
                     (unsigned long long)v, r->n);
@@ -111,15 +124,11 @@ static slim_error opt_id(rd *r, const char *key, int64_t def, int64_t *out)
 
 static slim_error opt_bool(rd *r, const char *key, int def, int *out)
 {
-    const slim_gguf_kv *kv = slim_gguf_find_kv(r->g, key);
-    *out = def;
-    if (!kv)
-        return SLIM_OK;
-    uint64_t v;
-    if (kv->type != SLIM_GGUF_BOOL || slim_gguf_kv_uint(r->g, kv, 0, &v) != SLIM_OK)
-        return fail(r, SLIM_ERR_BAD_TYPE, kv, 0, "%s: expected a bool", key);
-    *out = v != 0;
-    return SLIM_OK;
+    const slim_gguf_kv *kv;
+    uint64_t v = 0;
+    slim_error err = opt_scalar(r, key, 1, &v, &kv);
+    *out = kv ? v != 0 : def;
+    return err;
 }
 
 /* The token strings into the BPE model's string table (empty ones are left

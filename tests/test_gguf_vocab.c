@@ -349,6 +349,50 @@ Test(gguf_vocab, stories260K_gguf_files_match_tokenizer_json)
     slim_tokenizer_free(hf);
 }
 
+#define SKIP_SPM_SPECIALS 1 /* leave out documents spelling <s>, </s> or <unk> */
+#define EXPECT_ALL 2        /* report every document that differs */
+
+/* Encodes the corpora (SLIM_SPECIAL_ALLOW, as the references) and counts
+ * the documents equal to the Hugging Face reference ids of ref_name. */
+static size_t exact_docs(const char *dir, slim_tokenizer *tok, const char *ref_name, int flags,
+                         size_t *total)
+{
+    size_t cap = 1 << 20, exact = 0;
+    uint32_t *ids = malloc(cap * sizeof *ids);
+    *total = 0;
+    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
+        char path[4096];
+        tok_lines corpus, ref;
+        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
+        cr_assert(tok_lines_load(path, &corpus));
+        snprintf(path, sizeof path, "%s/tokref/%s/%s.ids.jsonl.zst", dir, ref_name,
+                 tok_corpora[c]);
+        cr_assert(tok_lines_load(path, &ref));
+        cr_assert_eq(corpus.n, ref.n);
+        for (size_t d = 0; d < corpus.n; d++) {
+            size_t len, n = 0;
+            const char *text = tok_doc(&corpus, d, &len);
+            if ((flags & SKIP_SPM_SPECIALS) &&
+                (strstr(text, "<s>") || strstr(text, "</s>") || strstr(text, "<unk>")))
+                continue;
+            cr_assert_eq(slim_tokenizer_encode(tok, text, len, SLIM_SPECIAL_ALLOW, ids, cap, &n,
+                                               NULL), SLIM_OK);
+            json_t *r = ref.v[d];
+            int same = json_array_size(r) == n;
+            for (size_t i = 0; same && i < n; i++)
+                same = (json_int_t)ids[i] == json_integer_value(json_array_get(r, i));
+            cr_expect(same || !(flags & EXPECT_ALL), "%s %s doc %zu differs from the reference",
+                      ref_name, tok_corpora[c], d);
+            exact += same;
+            ++*total;
+        }
+        tok_lines_free(&corpus);
+        tok_lines_free(&ref);
+    }
+    free(ids);
+    return exact;
+}
+
 /* The full Llama 2 vocabulary: the Hugging Face reference ids (which
  * recognize the added tokens: SLIM_SPECIAL_ALLOW). A document that spells
  * <s>, </s> or <unk> is left out: there llama.cpp (every text fragment after
@@ -362,36 +406,9 @@ Test(gguf_vocab, llama2_gguf_gives_the_reference_ids)
     char path[4096];
     snprintf(path, sizeof path, "%s/models/llama-2-tiny-random.gguf", dir);
     slim_tokenizer *tok = load_file(path, 1);
-    size_t cap = 1 << 20, exact = 0, total = 0;
-    uint32_t *ids = malloc(cap * sizeof *ids);
-    cr_assert(ids);
-    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
-        tok_lines corpus, ref;
-        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
-        cr_assert(tok_lines_load(path, &corpus), "cannot read %s", path);
-        snprintf(path, sizeof path, "%s/tokref/llama2/%s.ids.jsonl.zst", dir, tok_corpora[c]);
-        cr_assert(tok_lines_load(path, &ref), "cannot read %s", path);
-        cr_assert_eq(corpus.n, ref.n);
-        for (size_t d = 0; d < corpus.n; d++) {
-            size_t len, n = 0;
-            const char *text = tok_doc(&corpus, d, &len);
-            if (strstr(text, "<s>") || strstr(text, "</s>") || strstr(text, "<unk>"))
-                continue;
-            cr_assert_eq(slim_tokenizer_encode(tok, text, len, SLIM_SPECIAL_ALLOW, ids, cap, &n,
-                                               NULL), SLIM_OK);
-            json_t *r = ref.v[d];
-            int same = json_array_size(r) == n;
-            for (size_t i = 0; same && i < n; i++)
-                same = (json_int_t)ids[i] == json_integer_value(json_array_get(r, i));
-            cr_expect(same, "llama2 %s doc %zu differs from the reference", tok_corpora[c], d);
-            exact += same;
-            total++;
-        }
-        tok_lines_free(&corpus);
-        tok_lines_free(&ref);
-    }
+    size_t total, exact = exact_docs(dir, tok, "llama2", SKIP_SPM_SPECIALS | EXPECT_ALL, &total);
     cr_log_info("llama-2-tiny-random.gguf: %zu/%zu documents exact", exact, total);
-    free(ids);
+    cr_assert_eq(exact, total);
     slim_tokenizer_free(tok);
 }
 
@@ -602,41 +619,6 @@ static uint64_t kv_u(const slim_gguf *g, const slim_gguf_kv *kv)
     return v;
 }
 
-/* Encodes the corpora with a tokenizer read back from the written GGUF and
- * counts the documents equal to the Hugging Face reference ids. */
-static size_t exact_docs(const char *dir, slim_tokenizer *tok, const char *ref_name,
-                         size_t *total)
-{
-    size_t cap = 1 << 20, exact = 0;
-    uint32_t *ids = malloc(cap * sizeof *ids);
-    *total = 0;
-    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
-        char path[4096];
-        tok_lines corpus, ref;
-        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
-        cr_assert(tok_lines_load(path, &corpus));
-        snprintf(path, sizeof path, "%s/tokref/%s/%s.ids.jsonl.zst", dir, ref_name,
-                 tok_corpora[c]);
-        cr_assert(tok_lines_load(path, &ref));
-        for (size_t d = 0; d < corpus.n; d++) {
-            size_t len, n = 0;
-            const char *text = tok_doc(&corpus, d, &len);
-            cr_assert_eq(slim_tokenizer_encode(tok, text, len, SLIM_SPECIAL_ALLOW, ids, cap, &n,
-                                               NULL), SLIM_OK);
-            json_t *r = ref.v[d];
-            int same = json_array_size(r) == n;
-            for (size_t i = 0; same && i < n; i++)
-                same = (json_int_t)ids[i] == json_integer_value(json_array_get(r, i));
-            exact += same;
-            ++*total;
-        }
-        tok_lines_free(&corpus);
-        tok_lines_free(&ref);
-    }
-    free(ids);
-    return exact;
-}
-
 /* Llama 3.1's folder as convert_hf_to_gguf.py writes it (facts from its
  * get_vocab_base and gguf-py's SpecialVocab): gpt2, llama-bpe, 128256 tokens
  * (the 256 added ones CONTROL), every merge, <|begin_of_text|> / <|eot_id|>,
@@ -679,7 +661,7 @@ Test(gguf_vocab_write, llama3_1_folder_is_llama_bpe)
     char msg[256];
     cr_assert_eq(slim_tokenizer_from_gguf(g, &tok, msg, sizeof msg, NULL), SLIM_OK, "%s", msg);
     slim_gguf_close(g);
-    size_t total, exact = exact_docs(dir, tok, "llama3.1", &total);
+    size_t total, exact = exact_docs(dir, tok, "llama3.1", EXPECT_ALL, &total);
     cr_log_info("llama3.1 as GGUF: %zu/%zu documents equal the reference", exact, total);
     cr_assert_eq(exact, total);
     slim_tokenizer_free(tok);
@@ -722,8 +704,126 @@ Test(gguf_vocab_write, qwen3_folder_is_qwen2)
     char msg[256];
     cr_assert_eq(slim_tokenizer_from_gguf(g, &tok, msg, sizeof msg, NULL), SLIM_OK, "%s", msg);
     slim_gguf_close(g);
-    size_t total, exact = exact_docs(dir, tok, "qwen3", &total);
+    size_t total, exact = exact_docs(dir, tok, "qwen3", 0, &total);
     cr_log_info("qwen3 as GGUF: %zu/%zu documents equal the reference", exact, total);
     cr_assert_geq(exact, total - total / 50);
     slim_tokenizer_free(tok);
+}
+
+/* Writes `text` to dir/name. */
+static void put_file(const char *dir, const char *name, const void *text, size_t n)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    cr_assert(f && fwrite(text, 1, n, f) == n);
+    fclose(f);
+}
+
+/* The writer's error for the folder, its message checked. */
+static void expect_write_fail(const char *dir, slim_error want, const char *words)
+{
+    char path[512], msg[512];
+    snprintf(path, sizeof path, "%s/out.gguf", dir);
+    slim_gguf_writer *w = NULL;
+    cr_assert_eq(slim_gguf_writer_open(path, &w), SLIM_OK);
+    slim_error err = slim_gguf_writer_add_hf_tokenizer(w, dir, NULL, msg, sizeof msg);
+    slim_gguf_writer_abort(w);
+    cr_assert_eq(err, want, "got %s (%s), want %s", slim_strerror(err), msg,
+                 slim_strerror(want));
+    cr_assert(strstr(msg, words), "message '%s' lacks '%s'", msg, words);
+}
+
+static void clear_folder(const char *dir)
+{
+    static const char *const names[] = {"tokenizer.json", "tokenizer.model", "config.json",
+                                        "tokenizer_config.json"};
+    char p[512];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+}
+
+Test(gguf_vocab_write, bad_folders_are_errors_saying_what)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "/tmp/slim-test-%ld-badvocab", (long)getpid());
+    mkdir(dir, 0700);
+    expect_write_fail(dir, SLIM_ERR_NOT_FOUND, "neither tokenizer.model nor tokenizer.json");
+
+    put_file(dir, "tokenizer.model", "\x0a\x05\x0a\x09", 4);
+    expect_write_fail(dir, SLIM_ERR_TRUNCATED, "tokenizer.model: not a SentencePiece model");
+    clear_folder(dir);
+
+    put_file(dir, "tokenizer.json", "{\"model\": [", 11);
+    expect_write_fail(dir, SLIM_ERR_BAD_JSON, "tokenizer.json: malformed JSON at byte");
+    clear_folder(dir);
+
+    static const char odd_pre[] =
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []},"
+        " \"pre_tokenizer\": {\"type\": \"Whitespace\"}, \"decoder\": null}";
+    put_file(dir, "tokenizer.json", odd_pre, sizeof odd_pre - 1);
+    expect_write_fail(dir, SLIM_ERR_UNSUPPORTED, "pre-tokenizer slim cannot name");
+
+    static const char gpt2[] =
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2},"
+        " \"merges\": [[\"a\", \"b\"]]}, \"pre_tokenizer\": {\"type\": \"ByteLevel\"},"
+        " \"added_tokens\": [{\"id\": 3, \"content\": \"<|x|>\", \"special\": true}]}";
+    put_file(dir, "tokenizer.json", gpt2, sizeof gpt2 - 1);
+    put_file(dir, "config.json", "{\"bos_token_id\": -1}", 20);
+    expect_write_fail(dir, SLIM_ERR_CORRUPT, "invalid value for special token type bos");
+    put_file(dir, "config.json", "{\"vocab_size\": 3}", 17);
+    expect_write_fail(dir, SLIM_ERR_CORRUPT, "not below config.json's vocab_size 3");
+
+    /* The same folder with a good config: gpt-2, [a, b] joined, padded. */
+    put_file(dir, "config.json", "{\"vocab_size\": 6, \"eos_token_id\": 3}", 36);
+    slim_gguf_vocab_info info;
+    slim_gguf *g = convert_folder(dir, &info);
+    cr_assert_str_eq(info.pre, "gpt-2");
+    cr_assert_eq(info.n_tokens, 6);
+    slim_string s;
+    slim_gguf_kv_str(g, slim_gguf_find_kv(g, "tokenizer.ggml.tokens"), 5, &s);
+    cr_assert(s.len == 6 && !memcmp(s.data, "[PAD5]", 6));
+    slim_gguf_kv_str(g, slim_gguf_find_kv(g, "tokenizer.ggml.merges"), 0, &s);
+    cr_assert(s.len == 3 && !memcmp(s.data, "a b", 3));
+    int64_t t;
+    slim_gguf_kv_int(g, slim_gguf_find_kv(g, "tokenizer.ggml.token_type"), 3, &t);
+    cr_assert_eq(t, 3);
+    uint64_t eos;
+    cr_assert_eq(slim_gguf_get_uint(g, "tokenizer.ggml.eos_token_id", &eos), SLIM_OK);
+    cr_assert_eq(eos, 3);
+    slim_gguf_close(g);
+    clear_folder(dir);
+    rmdir(dir);
+}
+
+/* Every prefix of a real tokenizer.model (every 97th) either converts or is
+ * an error: never a crash or a sanitizer report. */
+Test(gguf_vocab_write, truncated_tokenizer_model_is_safe)
+{
+    const char *data_dir = tok_data_dir();
+    if (!data_dir)
+        cr_skip_test("shared data not found: set SLIM_SHARED_DATA or provide ../shared/data");
+    char src[4096], dir[256], path[512], msg[256];
+    snprintf(src, sizeof src, "%s/models/stories260K-hf/tokenizer.model", data_dir);
+    size_t size;
+    char *model = tok_read(src, &size);
+    cr_assert(model);
+    snprintf(dir, sizeof dir, "/tmp/slim-test-%ld-truncvocab", (long)getpid());
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/out.gguf", dir);
+    size_t failed = 0, tried = 0;
+    for (size_t n = 0; n < size; n += 97, tried++) {
+        put_file(dir, "tokenizer.model", model, n);
+        slim_gguf_writer *w = NULL;
+        cr_assert_eq(slim_gguf_writer_open(path, &w), SLIM_OK);
+        failed += slim_gguf_writer_add_hf_tokenizer(w, dir, NULL, msg, sizeof msg) != SLIM_OK;
+        slim_gguf_writer_abort(w);
+    }
+    cr_assert_gt(failed, 0);
+    cr_log_info("%zu of %zu truncated tokenizer.model files refused", failed, tried);
+    free(model);
+    clear_folder(dir);
+    rmdir(dir);
 }
