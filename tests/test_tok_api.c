@@ -1,7 +1,8 @@
 /*
  * Unit tests of the tokenizer API: built-ins, known tiktoken ids, special
  * token modes, buffer sizes, errors and their positions, the rank-file
- * parser, the BPE heap path against a naive merge, and concurrent encoding.
+ * parser, one-piece megabytes, and concurrent encoding (the BPE algorithms
+ * against a naive merge: test_tok_bpe.c).
  */
 #include <criterion/criterion.h>
 
@@ -9,7 +10,6 @@
 
 #include "slim.h"
 #include "tests/tok_test.h"
-#include "tok/bpe.h"
 #include "tok/tokenizer.h"
 
 static slim_tokenizer *load(const char *name)
@@ -233,61 +233,7 @@ Test(tok_api, rank_file_matches_builtin)
     slim_tokenizer_free(f);
 }
 
-/* tiktoken's merge written the obvious way: rescan for the lowest-ranked
- * pair, leftmost on ties, merge, repeat. O(n^2), for checking only. */
-static size_t naive_merge(const slim_vocab *v, const uint8_t *p, size_t n, uint32_t *out)
-{
-    size_t *start = malloc((n + 1) * sizeof *start), m = n;
-    for (size_t i = 0; i <= n; i++)
-        start[i] = i;
-    for (;;) {
-        uint32_t best = SLIM_NO_RANK;
-        size_t bi = 0;
-        for (size_t i = 0; i + 1 < m; i++) {
-            uint32_t r = slim_vocab_rank(v, p + start[i], start[i + 2] - start[i]);
-            if (r < best) {
-                best = r;
-                bi = i;
-            }
-        }
-        if (best == SLIM_NO_RANK)
-            break;
-        memmove(start + bi + 1, start + bi + 2, (m - bi - 1) * sizeof *start);
-        m--;
-    }
-    for (size_t i = 0; i < m; i++)
-        out[i] = slim_vocab_rank(v, p + start[i], start[i + 1] - start[i]);
-    free(start);
-    return m;
-}
-
-Test(tok_api, heap_merge_matches_naive)
-{
-    slim_tokenizer *tok = load("o200k_base");
-    slim_bpe_scratch s = {0};
-    static const char *const alphabets[] = {"ab", "abc ", "xyz", "0123456789", "^", "aA'_-",
-                                            "etaoin shrdlu"};
-    uint64_t x = 12345;
-    uint8_t text[700];
-    uint32_t a[700], b[700];
-    for (int iter = 0; iter < 400; iter++) {
-        const char *al = alphabets[iter % 7];
-        size_t k = strlen(al), n = 1 + (size_t)(iter * 37 % 650);
-        for (size_t i = 0; i < n; i++) {
-            x = x * 6364136223846793005ull + 1442695040888963407ull;
-            text[i] = (uint8_t)al[(x >> 33) % k];
-        }
-        cr_assert_eq(slim_bpe_reserve(&s, n), SLIM_OK);
-        size_t na = slim_bpe_merge(&tok->vocab, text, n, a, &s);
-        size_t nb = naive_merge(&tok->vocab, text, n, b);
-        cr_assert_eq(na, nb, "iteration %d (n=%zu): %zu vs %zu tokens", iter, n, na, nb);
-        cr_assert_arr_eq(a, b, na * sizeof a[0], "iteration %d (n=%zu)", iter, n);
-    }
-    slim_bpe_scratch_free(&s);
-    slim_tokenizer_free(tok);
-}
-
-/* A megabyte of one letter is one piece: the heap keeps it O(n log n). */
+/* A megabyte of one letter is one piece (the bucket queue's case). */
 Test(tok_api, long_pieces)
 {
     slim_tokenizer *tok = load("o200k_base");

@@ -4,16 +4,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-void slim_bpe_scratch_free(slim_bpe_scratch *s)
+/* The arrays sized by the longest piece (not the rank-sized tables). */
+static void free_piece_arrays(slim_bpe_scratch *s)
 {
-    if (!s)
-        return;
     free(s->nxt);
     free(s->prv);
     free(s->pair);
     free(s->tok);
     free(s->heap);
     free(s->out);
+    free(s->keys);
+    free(s->keys_tmp);
+    s->nxt = s->prv = s->pair = s->tok = s->out = NULL;
+    s->heap = s->keys = s->keys_tmp = NULL;
+    s->cap = 0;
+}
+
+void slim_bpe_scratch_free(slim_bpe_scratch *s)
+{
+    if (!s)
+        return;
+    free_piece_arrays(s);
+    free(s->bucket);
+    free(s->bits);
+    free(s->summary);
+    free(s->pool);
     memset(s, 0, sizeof *s);
 }
 
@@ -26,15 +41,20 @@ slim_error slim_bpe_reserve(slim_bpe_scratch *s, size_t n)
     size_t cap = s->cap ? s->cap : 256;
     while (cap < n)
         cap *= 2;
-    slim_bpe_scratch_free(s);
-    s->nxt = malloc((cap + 1) * sizeof *s->nxt);
-    s->prv = malloc(cap * sizeof *s->prv);
-    s->pair = malloc(cap * sizeof *s->pair);
-    s->tok = malloc(cap * sizeof *s->tok);
-    s->heap = malloc(3 * cap * sizeof *s->heap);
-    s->out = malloc(cap * sizeof *s->out);
-    if (!s->nxt || !s->prv || !s->pair || !s->tok || !s->heap || !s->out) {
-        slim_bpe_scratch_free(s);
+    free_piece_arrays(s);
+    /* Touched at random over a long piece: huge pages where possible. Only
+     * the arrays a piece's algorithm uses get touched. */
+    s->nxt = slim_tok_alloc_big((cap + 1) * sizeof *s->nxt);
+    s->prv = slim_tok_alloc_big(cap * sizeof *s->prv);
+    s->pair = slim_tok_alloc_big(cap * sizeof *s->pair);
+    s->tok = slim_tok_alloc_big(cap * sizeof *s->tok);
+    s->heap = slim_tok_alloc_big(3 * cap * sizeof *s->heap);
+    s->out = slim_tok_alloc_big(cap * sizeof *s->out);
+    s->keys = slim_tok_alloc_big(cap * sizeof *s->keys);
+    s->keys_tmp = slim_tok_alloc_big(cap * sizeof *s->keys_tmp);
+    if (!s->nxt || !s->prv || !s->pair || !s->tok || !s->heap || !s->out || !s->keys ||
+        !s->keys_tmp) {
+        free_piece_arrays(s);
         return SLIM_ERR_NOMEM;
     }
     s->cap = cap;
@@ -147,8 +167,8 @@ static void heapify(uint64_t *h, size_t n)
         sift_down(h, n, i, h[i]);
 }
 
-static size_t merge_heap(const slim_vocab *v, const uint8_t *p, size_t n, uint32_t *out,
-                         slim_bpe_scratch *s)
+size_t slim_bpe_merge_heap(const slim_vocab *v, const uint8_t *p, size_t n, uint32_t *out,
+                           slim_bpe_scratch *s)
 {
     uint32_t *nxt = s->nxt, *prv = s->prv, *pair = s->pair, *tok = s->tok;
     uint64_t *heap = s->heap;
@@ -206,5 +226,10 @@ size_t slim_bpe_merge(const slim_vocab *v, const uint8_t *p, size_t n,
     }
     if (n <= SLIM_BPE_LINEAR_MAX)
         return merge_linear(v, p, n, out);
-    return merge_heap(v, p, n, out, s);
+    if (n >= SLIM_BPE_BUCKET_MIN) {
+        size_t m = slim_bpe_merge_bucket(v, p, n, out, s);
+        if (m)
+            return m;
+    }
+    return slim_bpe_merge_heap(v, p, n, out, s);
 }

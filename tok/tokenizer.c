@@ -212,7 +212,8 @@ static inline void emit(enc *e, uint32_t id)
 static slim_error encode_piece(enc *e, const uint8_t *p, size_t n)
 {
     const slim_vocab *v = &e->tok->vocab;
-    uint32_t r = n == 1 ? v->byte_rank[p[0]] : slim_vocab_rank(v, p, n);
+    uint32_t r = n == 1 ? v->byte_rank[p[0]] : n <= v->max_len ? slim_vocab_rank(v, p, n)
+                                                               : SLIM_NO_RANK;
     if (r != SLIM_NO_RANK) {
         emit(e, r);
         return SLIM_OK;

@@ -15,23 +15,28 @@ uint64_t slim_vocab_hash_long(const uint8_t *p, size_t n)
     return XXH3_64bits(p, n);
 }
 
-/* The slot table is megabytes and touched at random: on Linux, ask for
- * transparent huge pages (a few faults instead of a thousand at start-up). */
-static slim_vocab_slot *alloc_slots(size_t n)
+void *slim_tok_alloc_big(size_t size)
 {
-    size_t size = n * sizeof(slim_vocab_slot);
 #ifdef __linux__
     const size_t huge = (size_t)2 << 20;
-    if (size >= huge) {
+    if (size >= huge && size <= SIZE_MAX - huge) {
+        size = (size + huge - 1) / huge * huge; /* aligned_alloc wants a multiple */
         void *p = aligned_alloc(huge, size);
-        if (p) {
+        if (p)
             madvise(p, size, MADV_HUGEPAGE);
-            memset(p, 0, size);
-        }
         return p;
     }
 #endif
-    return calloc(n, sizeof(slim_vocab_slot));
+    return malloc(size ? size : 1);
+}
+
+/* The slot table is megabytes and touched at random: huge pages. */
+static slim_vocab_slot *alloc_slots(size_t n)
+{
+    slim_vocab_slot *p = slim_tok_alloc_big(n * sizeof *p);
+    if (p)
+        memset(p, 0, n * sizeof *p);
+    return p;
 }
 
 void slim_vocab_free(slim_vocab *v)
@@ -109,6 +114,8 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
             v->slots[i].head = slim_vocab_head(p, n);
             v->slots[i].rank1 = r + 1;
             v->slots[i].meta = (uint32_t)(h >> 40) << 8 | (uint32_t)n;
+            if (n > v->max_len)
+                v->max_len = (uint32_t)n;
             if (n == 1)
                 v->byte_rank[p[0]] = r;
             if (n == 2)

@@ -40,6 +40,7 @@ typedef struct slim_vocab {
     void *owner;        /* if set, the allocation bytes points into */
     slim_vocab_slot *slots;
     uint32_t mask;      /* slot count - 1 */
+    uint32_t max_len;   /* longest token, bytes */
     uint32_t byte_rank[256]; /* rank of each single byte, SLIM_NO_RANK if none */
     /* Rank of each two-byte string (index b0 | b1 << 8): BPE starts every
      * piece by looking up all its byte pairs; this 256 KiB table answers them
@@ -60,6 +61,12 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
 slim_error slim_vocab_from_slimvoc_zst(slim_vocab *v, const void *zdata, size_t zsize);
 
 void slim_vocab_free(slim_vocab *v);
+
+/* malloc for a large block touched at random: on Linux, sizes from 2 MiB are
+ * aligned to and advised for transparent huge pages (a few page faults
+ * instead of one per 4 KiB, which costs milliseconds per megabyte on a VM).
+ * Free with free(). */
+void *slim_tok_alloc_big(size_t size);
 
 /* Hash of a long key (over 8 bytes). */
 uint64_t slim_vocab_hash_long(const uint8_t *p, size_t n);
