@@ -105,6 +105,7 @@ typedef struct vocab {
     int32_t *type;
     uint64_t n;
     char *pads;         /* the [PADi] strings */
+    char **owned;       /* n: rewritten token texts (or NULL) */
     slim_string *merges;
     uint64_t n_merges;
     char *merge_buf;    /* merges rewritten from [a, b] pairs */
@@ -117,6 +118,9 @@ static void vocab_free(vocab *v)
     free(v->score);
     free(v->type);
     free(v->pads);
+    for (uint64_t i = 0; v->owned && i < v->n; i++)
+        free(v->owned[i]);
+    free(v->owned);
     free(v->merges);
     free(v->merge_buf);
 }
@@ -140,7 +144,8 @@ static slim_error vocab_alloc(gv_folder *f, vocab *v, uint64_t n, int with_score
     v->type = malloc(n * sizeof *v->type);
     v->score = with_scores ? malloc(n * sizeof *v->score) : NULL;
     v->pads = malloc(n * 16);
-    if (!v->tok || !v->type || (with_scores && !v->score) || !v->pads)
+    v->owned = calloc(n, sizeof *v->owned);
+    if (!v->tok || !v->type || (with_scores && !v->score) || !v->pads || !v->owned)
         return gv_fail(f, SLIM_ERR_NOMEM, "out of memory");
     for (uint64_t i = 0; i < n; i++) {
         char *p = v->pads + i * 16;
@@ -168,13 +173,32 @@ static int looks_special(const char *s, size_t n)
     return n >= 8 && !memcmp(s, "<unused", 7) && s[n - 1] == '>';
 }
 
-/* Holds U+2581, which convert turns into spaces in user-defined tokens. */
-static int has_space_mark(const char *s, size_t n)
+/* A USER_DEFINED token's text: convert "pre-normalizes" it, U+2581 -> ' '. */
+static slim_error user_defined(gv_folder *f, vocab *v, uint64_t i, const char *s, size_t n)
 {
-    for (size_t i = 0; i + 3 <= n; i++)
-        if (!memcmp(s + i, "\xe2\x96\x81", 3))
-            return 1;
-    return 0;
+    v->type[i] = GGUF_TOK_USER_DEFINED;
+    v->tok[i] = (slim_string){s, n};
+    free(v->owned[i]); /* an id listed twice */
+    v->owned[i] = NULL;
+    size_t marks = 0;
+    for (size_t k = 0; k + 3 <= n; k++)
+        marks += !memcmp(s + k, "\xe2\x96\x81", 3);
+    if (!marks)
+        return SLIM_OK;
+    char *o = v->owned[i] = malloc(n + 1);
+    if (!o)
+        return gv_fail(f, SLIM_ERR_NOMEM, "out of memory");
+    size_t len = 0;
+    for (size_t k = 0; k < n;) {
+        if (k + 3 <= n && !memcmp(s + k, "\xe2\x96\x81", 3)) {
+            o[len++] = ' ';
+            k += 3;
+        } else {
+            o[len++] = s[k++];
+        }
+    }
+    v->tok[i] = (slim_string){o, len};
+    return SLIM_OK;
 }
 
 /* ---- 1. tokenizer.model ---- */
@@ -214,16 +238,13 @@ static slim_error vocab_sentencepiece(gv_folder *f, const slim_map *model, vocab
         if (id >= n)
             continue; /* convert warns and ignores it */
         const jl_val *sp = jl_get(d, e, "special");
+        v->score[id] = -1000.0f;
         if (jl_is(sp, JL_TRUE) || looks_special(content->u.s, content->n)) {
             v->type[id] = GGUF_TOK_CONTROL;
-        } else {
-            v->type[id] = GGUF_TOK_USER_DEFINED;
-            if (has_space_mark(content->u.s, content->n))
-                return gv_fail(f, SLIM_ERR_UNSUPPORTED, "tokenizer_config.json: user-defined "
-                               "token %llu holds U+2581 (convert rewrites it; not supported)", id);
+            v->tok[id] = (slim_string){content->u.s, content->n};
+        } else if ((err = user_defined(f, v, id, content->u.s, content->n))) {
+            return err;
         }
-        v->score[id] = -1000.0f;
-        v->tok[id] = (slim_string){content->u.s, content->n};
     }
     v->model = "llama";
     v->pre = "default";
@@ -441,12 +462,8 @@ static slim_error vocab_gpt2(gv_folder *f, const tj_tokens *t, vocab *v)
             v->type[i] = GGUF_TOK_NORMAL;
         } else if (tj_special(f, t, i) || looks_special(s.data, s.len)) {
             v->type[i] = GGUF_TOK_CONTROL;
-        } else {
-            v->type[i] = GGUF_TOK_USER_DEFINED;
-            if (has_space_mark(s.data, s.len))
-                return gv_fail(f, SLIM_ERR_UNSUPPORTED, "tokenizer.json: user-defined token "
-                               "%llu holds U+2581 (convert rewrites it; not supported)",
-                               (unsigned long long)i);
+        } else if ((err = user_defined(f, v, i, s.data, s.len))) {
+            return err;
         }
     }
     if (err == SLIM_OK)

@@ -769,7 +769,8 @@ Test(gguf_vocab_write, bad_folders_are_errors_saying_what)
     static const char gpt2[] =
         "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1, \"ab\": 2},"
         " \"merges\": [[\"a\", \"b\"]]}, \"pre_tokenizer\": {\"type\": \"ByteLevel\"},"
-        " \"added_tokens\": [{\"id\": 3, \"content\": \"<|x|>\", \"special\": true}]}";
+        " \"added_tokens\": [{\"id\": 3, \"content\": \"<|x|>\", \"special\": true},"
+        " {\"id\": 4, \"content\": \"x\\u2581y\", \"special\": false}]}";
     put_file(dir, "tokenizer.json", gpt2, sizeof gpt2 - 1);
     put_file(dir, "config.json", "{\"bos_token_id\": -1}", 20);
     expect_write_fail(dir, SLIM_ERR_CORRUPT, "invalid value for special token type bos");
@@ -790,6 +791,10 @@ Test(gguf_vocab_write, bad_folders_are_errors_saying_what)
     int64_t t;
     slim_gguf_kv_int(g, slim_gguf_find_kv(g, "tokenizer.ggml.token_type"), 3, &t);
     cr_assert_eq(t, 3);
+    /* A user-defined token's U+2581 becomes a space, as convert does. */
+    slim_gguf_kv_int(g, slim_gguf_find_kv(g, "tokenizer.ggml.token_type"), 4, &t);
+    slim_gguf_kv_str(g, slim_gguf_find_kv(g, "tokenizer.ggml.tokens"), 4, &s);
+    cr_assert(t == 4 && s.len == 3 && !memcmp(s.data, "x y", 3));
     uint64_t eos;
     cr_assert_eq(slim_gguf_get_uint(g, "tokenizer.ggml.eos_token_id", &eos), SLIM_OK);
     cr_assert_eq(eos, 3);
