@@ -108,8 +108,24 @@ else
          "$tokenizers_version (native) for tokenizer.json; node $(node --version)."
 fi
 echo
-awk -F'\t' -v skip="$peer_skip" '
+encode_note="Encode, one thread, each document on its own, special tokens recognized. \
+MB/s of UTF-8 input per CPU second (wall clock in parentheses): slim = its thread, peer = the \
+node process. slim/peer: ratio of the CPU figures. ids equal: documents whose ids are identical."
+load_note="Start-up: loading until ready to encode, in a fresh process (ms of CPU, wall in \
+parentheses; for the peers the require of the package, WASM set-up included, is given apart). \
+Memory: growth of the resident set from that load, and its ratio to the vocabulary file (the \
+.tiktoken rank file for built-ins, else tokenizer.json)."
+awk -F'\t' -v skip="$peer_skip" -v encode_note="$encode_note" -v load_note="$load_note" '
 function mbs(bytes, s) { return s > 0 ? sprintf("%.1f", bytes / s / 1e6) : "-" }
+# A paragraph, then a table header whose first `left` columns are text.
+function table_head(prose, cols, left,    n, i, rule) {
+    print prose "\n"
+    print "| " cols " |"
+    n = split(cols, unused, "|")
+    for (i = 1; i <= n; i++)
+        rule = rule (i <= left ? "|---" : "|---:")
+    print rule "|"
+}
 function peer_of(t) { return t ~ /_base$/ ? "tiktoken" : "tokenizers" }
 FILENAME == ARGV[1] && $1 == "doc" { sdoc[$2 SUBSEP $3 SUBSEP $4] = $5 ":" $6 }
 FILENAME == ARGV[1] && $1 == "encode" { n++; key[n] = $2 SUBSEP $3; tok[n] = $2; corp[n] = $3
@@ -120,12 +136,7 @@ FILENAME == ARGV[2] && $1 == "encode" { pwall[$2 SUBSEP $3] = $7; pcpu[$2 SUBSEP
 FILENAME == ARGV[2] && $1 == "load" { plw[$2] = $3; plc[$2] = $4; prss[$2] = $5; pmod[$2] = $7 }
 FILENAME == ARGV[2] && $1 == "skip" { why[$2] = $3 }
 END {
-    print "Encode, one thread, each document on its own, special tokens recognized. MB/s of UTF-8"
-    print "input per CPU second (wall clock in parentheses): slim = its thread, peer = the node"
-    print "process. slim/peer: ratio of the CPU figures. ids equal: documents whose ids are identical."
-    print ""
-    print "| tokenizer | corpus | slim MB/s | peer | peer MB/s | slim/peer | ids equal |"
-    print "|---|---|---:|---|---:|---:|---:|"
+    table_head(encode_note, "tokenizer | corpus | slim MB/s | peer | peer MB/s | slim/peer | ids equal", 2)
     for (i = 1; i <= n; i++) {
         k = key[i]; t = tok[i]
         s = mbs(bytes[i], scpu[i]) " (" mbs(bytes[i], swall[i]) ")"
@@ -139,13 +150,7 @@ END {
         printf "| %s | %s | %s | %s | %s | **%s** | %d/%d |\n", t, corp[i], s, peer_of(t), p, ratio, same[k], docs[i]
     }
     print ""
-    print "Start-up: loading until ready to encode, in a fresh process (ms of CPU, wall in"
-    print "parentheses; for the peers the require of the package, WASM set-up included, is"
-    print "given apart). Memory: growth of the resident set from that load, and its ratio to"
-    print "the vocabulary file (the .tiktoken rank file for built-ins, else tokenizer.json)."
-    print ""
-    print "| tokenizer | vocabulary file | slim load ms | slim memory | peer load ms | peer require ms | peer memory |"
-    print "|---|---:|---:|---:|---:|---:|---:|"
+    table_head(load_note, "tokenizer | vocabulary file | slim load ms | slim memory | peer load ms | peer require ms | peer memory", 1)
     for (i = 1; i <= ln; i++) {
         t = ltok[i]; f = file[t]
         sm = sprintf("%.1f MB (%.1fx)", srss[t] / 1e6, f > 0 ? srss[t] / f : 0)
