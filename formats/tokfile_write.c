@@ -53,14 +53,34 @@ void tokfile_npy_header(uint8_t *out, const char *descr, uint64_t n)
 
 slim_error tokfile_hash(const char *path, uint64_t *hash, uint64_t *size)
 {
-    slim_map m;
-    slim_error e = slim_map_open(path, &m);
-    if (e)
-        return e;
-    *hash = XXH3_64bits(m.data, m.size);
-    *size = m.size;
-    slim_map_close(&m);
-    return SLIM_OK;
+    /* Read in blocks rather than mapped: a mapping of a large output would
+     * count against the run's memory bound. */
+    FILE *f = fopen(path, "rb");
+    XXH3_state_t *h = XXH3_createState();
+    uint8_t *buf = malloc(1 << 20);
+    slim_error e = f && h && buf ? SLIM_OK : f ? SLIM_ERR_NOMEM : SLIM_ERR_IO;
+    uint64_t total = 0;
+    if (!e)
+        XXH3_64bits_reset(h);
+    while (!e) {
+        size_t n = fread(buf, 1, 1 << 20, f);
+        XXH3_64bits_update(h, buf, n);
+        total += n;
+        if (n < (1 << 20)) {
+            if (ferror(f))
+                e = SLIM_ERR_IO;
+            break;
+        }
+    }
+    if (!e) {
+        *hash = XXH3_64bits_digest(h);
+        *size = total;
+    }
+    if (f)
+        fclose(f);
+    XXH3_freeState(h);
+    free(buf);
+    return e;
 }
 
 /* Name of shard `shard` with suffix `ext` ("" for bin/npy/jsonl, ".bin" or
