@@ -64,6 +64,7 @@ struct slim_convert {
     uint64_t       n, cap;
     int            threads;
     slim_imatrix  *im;        /* --imatrix, or NULL */
+    int            no_tokenizer;
     char          *im_path;
 };
 

@@ -412,6 +412,7 @@ slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
     if (!c)
         return SLIM_ERR_NOMEM;
     c->threads = opt->threads;
+    c->no_tokenizer = opt->no_tokenizer;
     slim_error e = SLIM_OK;
     if (opt->imatrix) {
         slim_parse_error where = { 0 };

@@ -190,16 +190,24 @@ static slim_error write_imatrix_kvs(const slim_convert *c, slim_gguf_writer *w)
     return e;
 }
 
-static slim_error write_kvs(const slim_convert *c, slim_gguf_writer *w)
+static slim_error write_kvs(const slim_convert *c, slim_gguf_writer *w, char *msg, size_t cap)
 {
     slim_error e = c->gg ? copy_gguf_kvs(c, w) : conv_write_hf_kvs(c, w);
-    if (e || c->style == CONV_STYLE_CONVERT)
+    if (e)
+        return conv_fail(msg, cap, e, "metadata: %s", slim_strerror(e));
+    /* the converter writes the vocabulary after the hyperparameters */
+    if (c->dir && !c->no_tokenizer &&
+        (e = slim_gguf_writer_add_hf_tokenizer(w, c->dir, NULL, msg, cap)))
         return e;
+    if (c->style == CONV_STYLE_CONVERT)
+        return SLIM_OK;
     uint32_t qv = 2, ft = c->info.file_type;
     if ((e = slim_gguf_writer_add_kv(w, "general.quantization_version", SLIM_GGUF_U32, &qv)) ||
         (e = slim_gguf_writer_add_kv(w, "general.file_type", SLIM_GGUF_U32, &ft)))
-        return e;
-    return c->im ? write_imatrix_kvs(c, w) : SLIM_OK;
+        return conv_fail(msg, cap, e, "metadata: %s", slim_strerror(e));
+    if (c->im && (e = write_imatrix_kvs(c, w)))
+        return conv_fail(msg, cap, e, "metadata: %s", slim_strerror(e));
+    return SLIM_OK;
 }
 
 slim_error slim_convert_write(slim_convert *c, const char *out_path,
@@ -214,8 +222,9 @@ slim_error slim_convert_write(slim_convert *c, const char *out_path,
     slim_error e = slim_gguf_writer_open(out_path, &w);
     if (e)
         return conv_fail(msg, msg_cap, e, "%s: cannot create: %s", out_path, slim_strerror(e));
-    if ((e = write_kvs(c, w))) {
-        conv_fail(msg, msg_cap, e, "metadata: %s", slim_strerror(e));
+    if ((e = write_kvs(c, w, msg, msg_cap))) {
+        if (msg && msg_cap && !msg[0])
+            conv_fail(msg, msg_cap, e, "metadata: %s", slim_strerror(e));
         goto fail;
     }
     for (uint64_t i = 0; i < c->n; i++) {

@@ -748,7 +748,10 @@ typedef struct slim_gguf_vocab_info {
  * where the folder defines them. A SentencePiece-style tokenizer.json
  * (BPE + byte fallback + Metaspace/Prepend "U+2581") gives model "llama";
  * a byte-level one gives "gpt2" with the pre name recognized from its split
- * regex (llama-bpe, qwen2, gpt-2 ...). Anything else is SLIM_ERR_UNSUPPORTED
+ * regex (llama-bpe, qwen2, gpt-2 ...). This is LlamaModel.set_vocab; for a
+ * config.json model_type qwen2* / qwen3* it is Qwen2Model's (no
+ * add_space_prefix, no SentencePiece-style tokenizer.json step). Anything
+ * else is SLIM_ERR_UNSUPPORTED
  * naming it. Call it before the first tensor data is written. On failure
  * msg (may be NULL) receives one line saying what and where; entries
  * already added stay (abort the writer). Thread-safe for distinct writers.
@@ -1122,6 +1125,10 @@ typedef struct slim_convert_options {
      * for the quantized tensors, as llama-quantize --imatrix; NULL: none.
      * Its path is recorded in quantize.imatrix.file as given. */
     const char *imatrix;
+    /* Hugging Face input: write no tokenizer.* entries (otherwise the
+     * folder's tokenizer is required, see slim_gguf_writer_add_hf_tokenizer;
+     * llama.cpp cannot run a file without one). */
+    int no_tokenizer;
 } slim_convert_options;
 
 /** One output tensor of the plan. Strings are owned by the plan. */

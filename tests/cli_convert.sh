@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 
 # files in the work folder other than the test's own
-leftovers() { ls -A | grep -v -e '^out.txt$' -e '^err.txt$' -e '^hf$' -e '^keep.gguf$' | tr '\n' ' '; }
+leftovers() { ls -A | grep -v -e '^out.txt$' -e '^err.txt$' -e '^stories260K-hf$' -e '^keep.gguf$' | tr '\n' ' '; }
 none_left() { [ -z "$(leftovers)" ] || bad "after '$1': left behind: $(leftovers)"; }
 
 expect 2 "--type is required" "$Q" convert somewhere -o x.gguf
@@ -30,28 +30,34 @@ src=$data/models/stories260K-hf
 if [ ! -d "$src" ]; then
     echo "cli_convert.sh: shared models not found, skipping the conversion checks"
 else
-    mkdir hf && cp "$src"/* hf/ && chmod u+w hf/*
-    expect 0 "bits per weight" "$Q" convert hf --type Q8_0 -o keep.gguf
-    [ -s keep.gguf ] || bad "no output written"
-    expect 0 "" "$Q" convert hf --type q4_K --pure --dry-run
+    hf=stories260K-hf
+    mkdir $hf && cp "$src"/* $hf/ && chmod u+w $hf/*
+    expect 0 "bits per weight" "$Q" convert $hf --type Q8_0 -o keep.gguf
+    cmp -s keep.gguf "$data/models/stories260K-gguf-llamacpp/stories260K-hf-convert_hf_to_gguf-q8_0.gguf" ||
+        bad "convert --type Q8_0 differs from convert_hf_to_gguf.py's file"
+    expect 0 "" "$Q" convert $hf --type q4_K --pure --dry-run
     grep -q "blk.4.ffn_down.weight .*f16 .*no fallback" out.txt || bad "dry-run plan: $(head -3 out.txt)"
     grep -q "token_embd.weight: rows of 64 columns .* llama.cpp has no fallback for it: written as f16" err.txt || bad "fallbacks are not reported: $(cat err.txt)"
     expect 0 "" "$Q" convert keep.gguf --type F16 --dry-run --json
     grep -q '"file_type":1,' out.txt || bad "dry-run --json: $(head -c 200 out.txt)"
-    expect 1 "nope.dat: cannot read" "$Q" convert hf --type Q4_K_M --imatrix nope.dat -o x.gguf
+    expect 1 "nope.dat: cannot read" "$Q" convert $hf --type Q4_K_M --imatrix nope.dat -o x.gguf
     none_left "a missing imatrix"
     # a full disk: the writes fail (file size limit), nothing stays
-    (ulimit -f 200; trap '' XFSZ; exec "$Q" convert hf --type F32 -o big.gguf) >out.txt 2>err.txt
+    (ulimit -f 200; trap '' XFSZ; exec "$Q" convert $hf --type F32 -o big.gguf) >out.txt 2>err.txt
     [ $? -eq 1 ] && grep -q "writing tensor" err.txt || bad "file size limit: $(cat err.txt)"
     none_left "a full disk"
     # shapes that disagree with config.json, an unknown architecture
-    sed -i 's/"vocab_size": 512/"vocab_size": 500/' hf/config.json
-    expect 1 "implies [500, 64]" "$Q" convert hf --type F16 -o x.gguf
-    sed -i 's/LlamaForCausalLM/FalconForCausalLM/' hf/config.json
-    expect 1 "supported: LlamaForCausalLM" "$Q" convert hf --type F16 -o x.gguf
+    sed -i 's/"vocab_size": 512/"vocab_size": 500/' $hf/config.json
+    expect 1 "implies [500, 64]" "$Q" convert $hf --type F16 -o x.gguf
+    sed -i 's/LlamaForCausalLM/FalconForCausalLM/' $hf/config.json
+    expect 1 "supported: LlamaForCausalLM" "$Q" convert $hf --type F16 -o x.gguf
     none_left "bad config"
-    cp "$src"/config.json hf/ && rm hf/model.safetensors
-    expect 1 "model.safetensors" "$Q" convert hf --type F16 -o x.gguf
+    cp "$src"/config.json $hf/ && rm $hf/model.safetensors
+    expect 1 "model.safetensors" "$Q" convert $hf --type F16 -o x.gguf
+    cp "$src"/model.safetensors $hf/ && rm $hf/tokenizer.json $hf/tokenizer.model
+    expect 1 "tokenizer" "$Q" convert $hf --type F16 -o x.gguf
+    none_left "no tokenizer"
+    expect 0 "" "$Q" convert $hf --type F16 --no-tokenizer -o x.gguf
 fi
 
 echo "cli_convert.sh: $pass passed, $fail failed"

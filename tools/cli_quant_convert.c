@@ -35,6 +35,8 @@ static const char usage_convert[] =
     "                          (repeatable; the first match wins; as llama-quantize)\n"
     "      --imatrix FILE      llama.cpp importance matrix (GGUF or legacy .dat) for the\n"
     "                          quantized tensors, as llama-quantize --imatrix\n"
+    "      --no-tokenizer      write no tokenizer.* metadata (weights only; llama.cpp\n"
+    "                          needs the tokenizer to run the model)\n"
     "  -o, --output OUT        the GGUF file to write\n"
     "      --dry-run           print the plan (every tensor's type and size), write nothing\n"
     "      --json              with --dry-run: the plan as one JSON object\n"
@@ -62,6 +64,7 @@ static void parse_args(int argc, char **argv, convert_args *a)
         { "tensor-type", required_argument, NULL, 'T' },
         { "dry-run", no_argument, NULL, 'n' },
         { "imatrix", required_argument, NULL, 'I' },
+        { "no-tokenizer", no_argument, NULL, 'N' },
         { "json", no_argument, NULL, 'J' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -80,6 +83,7 @@ static void parse_args(int argc, char **argv, convert_args *a)
         case 'T': a->tensor_types[a->n_tensor_types++] = optarg; break;
         case 'n': a->dry_run = 1; break;
         case 'I': a->opt.imatrix = optarg; break;
+        case 'N': a->opt.no_tokenizer = 1; break;
         case 'J': a->json = 1; break;
         case 'h': cli_help(usage_convert);
         default: cli_bad_option(argv, ch);
