@@ -15,6 +15,8 @@
  *     the merges, and tokenizer.ggml.pre told from the Split regex.
  * Then SpecialVocab (gguf_vocab_special.c). A tokenizer_config.json
  * add_prefix_space comes first as tokenizer.ggml.add_space_prefix.
+ * Qwen2/Qwen3 models (config.json model_type qwen2*, qwen3*) take
+ * Qwen2Model.set_vocab instead: no step 2 and no add_space_prefix.
  */
 #include "formats/fmt_internal.h"
 #include "formats/gguf_vocab.h"
@@ -553,13 +555,16 @@ static slim_error convert(gv_folder *f, const char *dir, slim_gguf_writer *w,
     vocab v = {0};
     tj_tokens t = {0};
     int gpt2 = 0;
+    const jl_val *mt = jl_get(&f->config.doc, f->config.root, "model_type");
+    int qwen = jl_is(mt, JL_STRING) && (!strncmp(mt->u.s, "qwen2", 5) ||
+                                        !strncmp(mt->u.s, "qwen3", 5));
     if (present) {
         err = vocab_sentencepiece(f, &model, &v);
     } else if (!f->tok.root) {
         err = gv_fail(f, SLIM_ERR_NOT_FOUND, "neither tokenizer.model nor tokenizer.json in '%s'",
                       dir);
     } else if ((err = tj_collect(f, &t)) == SLIM_OK) {
-        gpt2 = !is_spm_json(f);
+        gpt2 = qwen || !is_spm_json(f);
         err = gpt2 ? vocab_gpt2(f, &t, &v) : vocab_llama_hf(f, &t, &v);
     }
     gv_special sv;
@@ -567,7 +572,7 @@ static slim_error convert(gv_folder *f, const char *dir, slim_gguf_writer *w,
         err = gv_special_vocab(f, gpt2 ? UINT64_MAX : v.n, &sv);
     uint64_t n_kv = 0;
     const jl_val *prefix = jl_get(&f->cfg.doc, f->cfg.root, "add_prefix_space");
-    if (err == SLIM_OK && jl_is_bool(prefix)) {
+    if (err == SLIM_OK && !qwen && jl_is_bool(prefix)) {
         uint8_t b = jl_is(prefix, JL_TRUE);
         err = add(f, slim_gguf_writer_add_kv(w, "tokenizer.ggml.add_space_prefix", SLIM_GGUF_BOOL,
                                              &b), "tokenizer.ggml.add_space_prefix", &n_kv);

@@ -570,6 +570,8 @@ Test(gguf_vocab_write, stories260K_and_synth_folders_equal_llama_cpp)
     }
 }
 
+static void put_file(const char *dir, const char *name, const void *text, size_t n);
+
 /* A folder in /tmp with the shared vocab folder's tokenizer.json
  * (decompressed: convert_hf_to_gguf.py reads the plain file) and
  * tokenizer_config.json. */
@@ -599,6 +601,8 @@ static void remove_folder(const char *path)
     snprintf(p, sizeof p, "%s/tokenizer.json", path);
     unlink(p);
     snprintf(p, sizeof p, "%s/tokenizer_config.json", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/config.json", path);
     unlink(p);
     rmdir(path);
 }
@@ -708,6 +712,20 @@ Test(gguf_vocab_write, qwen3_folder_is_qwen2)
     cr_log_info("qwen3 as GGUF: %zu/%zu documents equal the reference", exact, total);
     cr_assert_geq(exact, total - total / 50);
     slim_tokenizer_free(tok);
+
+    /* As a Qwen3 model (Qwen2Model.set_vocab): no add_space_prefix, and the
+     * vocabulary padded to config.json's vocab_size with [PADi]. */
+    make_folder(dir, "qwen3", folder, sizeof folder);
+    put_file(folder, "config.json", "{\"model_type\": \"qwen3\", \"vocab_size\": 151936}", 45);
+    g = convert_folder(folder, &info);
+    remove_folder(folder);
+    cr_assert_eq(info.n_tokens, 151936);
+    cr_assert_eq(slim_gguf_kv_count(g), 9);
+    kv_at(g, 0, "tokenizer.ggml.model");
+    slim_string s;
+    slim_gguf_kv_str(g, kv_at(g, 2, "tokenizer.ggml.tokens"), 151935, &s);
+    cr_assert(s.len == 11 && !memcmp(s.data, "[PAD151935]", 11));
+    slim_gguf_close(g);
 }
 
 /* Writes `text` to dir/name. */
