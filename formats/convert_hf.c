@@ -187,10 +187,13 @@ slim_error conv_read_config(slim_convert *c, char *msg, size_t cap)
 
 /* ------------------------------------------------------------ names */
 
-/* The per-layer names of LLaMA-like checkpoints and their GGUF names. */
-static const struct {
+/* A Hugging Face name (without .weight/.bias) and its GGUF name. */
+typedef struct name_pair {
     const char *hf, *gguf;
-} layer_names[] = {
+} name_pair;
+
+/* The per-layer names of LLaMA-like checkpoints. */
+static const name_pair layer_names[] = {
     { "input_layernorm", "attn_norm" },
     { "self_attn.q_proj", "attn_q" },
     { "self_attn.k_proj", "attn_k" },
@@ -214,15 +217,14 @@ static const char *suffix_of(const char *s)
 int conv_map_name(const conv_hparams *hp, const char *hf, char *out, size_t cap, int *layer)
 {
     *layer = -1;
-    static const struct {
-        const char *hf, *gguf;
-    } globals[] = {
+    static const name_pair globals[] = {
         { "model.embed_tokens", "token_embd" },
         { "model.norm", "output_norm" },
         { "lm_head", "output" },
     };
+    static const char drop[] = "rotary_emb.inv_freq";
     size_t n = strlen(hf);
-    if (n > 15 && !strcmp(hf + n - 15, "rotary_emb.inv_freq"))
+    if (n >= sizeof drop - 1 && !strcmp(hf + n - (sizeof drop - 1), drop))
         return 0;
     for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
         size_t k = strlen(globals[i].hf);

@@ -322,6 +322,18 @@ static void assert_same_file(const char *ours, const char *ref)
     free(b);
 }
 
+/* Converts `in` to `out` and compares the file with llama.cpp's `ref`. */
+static void convert_matches(const char *in, const slim_convert_options *o, const char *out,
+                            const char *ref)
+{
+    slim_convert *c;
+    char msg[512];
+    cr_assert_eq(slim_convert_plan(in, o, &c, msg, sizeof msg), SLIM_OK, "%s", msg);
+    cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
+    slim_convert_free(c);
+    assert_same_file(out, ref);
+}
+
 static const char *models_dir(char *buf, size_t cap)
 {
     const char *root = test_data_dir();
@@ -347,12 +359,7 @@ Test(convert, stories260K_matches_llamacpp)
         snprintf(in, sizeof in, "%s/%s", m, cases[i].folder);
         snprintf(ref, sizeof ref, "%s/stories260K-gguf-llamacpp/%s", m, cases[i].ref);
         slim_convert_options o = { .type = cases[i].type };
-        slim_convert *c;
-        char msg[512];
-        cr_assert_eq(slim_convert_plan(in, &o, &c, msg, sizeof msg), SLIM_OK, "%s", msg);
-        cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
-        slim_convert_free(c);
-        assert_same_file(out, ref);
+        convert_matches(in, &o, out, ref);
     }
     unlink(out);
 }
@@ -376,12 +383,7 @@ Test(convert, gguf_requantize_equals_llama_quantize)
         const char *tt[] = { "ffn_down=f16" };
         slim_convert_options o = { .type = cases[i].type, .tensor_types = tt,
                                    .n_tensor_types = (size_t)cases[i].ffn_down_f16 };
-        slim_convert *c;
-        char msg[512];
-        cr_assert_eq(slim_convert_plan(in, &o, &c, msg, sizeof msg), SLIM_OK, "%s", msg);
-        cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
-        slim_convert_free(c);
-        assert_same_file(out, ref);
+        convert_matches(in, &o, out, ref);
     }
     unlink(out);
 }
@@ -412,14 +414,8 @@ Test(convert, synth_llama_mixes_match_llamacpp)
     snprintf(out, sizeof out, "%s/out.gguf", tmp);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         slim_convert_options o = { .type = cases[i].type, .imatrix = cases[i].imatrix };
-        slim_convert *c;
-        char msg[512];
-        cr_assert_eq(slim_convert_plan("synth-llama-a", &o, &c, msg, sizeof msg), SLIM_OK, "%s",
-                     msg);
-        cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
-        slim_convert_free(c);
         snprintf(ref, sizeof ref, "%s/synth-llama-a/gguf/%s", abs, cases[i].ref);
-        assert_same_file(out, ref);
+        convert_matches("synth-llama-a", &o, out, ref);
     }
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
     cr_assert(system(cmd) == 0);
