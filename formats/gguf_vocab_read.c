@@ -448,8 +448,9 @@ static slim_error from_gguf(rd *r)
     return err;
 }
 
-slim_error slim_tokenizer_from_gguf(const slim_gguf *g, slim_tokenizer **out, char *msg,
-                                    size_t msg_cap, slim_tok_where *where)
+/* The entry points' common start: outputs reset, arguments checked. */
+static slim_error begin(const void *src, slim_tokenizer **out, char *msg, size_t msg_cap,
+                        slim_tok_where *where)
 {
     if (where) {
         memset(where, 0, sizeof *where);
@@ -457,16 +458,22 @@ slim_error slim_tokenizer_from_gguf(const slim_gguf *g, slim_tokenizer **out, ch
     }
     if (msg && msg_cap)
         msg[0] = 0;
-    if (!out)
-        return SLIM_ERR_INVALID_ARG;
-    *out = NULL;
-    if (!g)
-        return SLIM_ERR_INVALID_ARG;
+    if (out)
+        *out = NULL;
+    return src && out ? SLIM_OK : SLIM_ERR_INVALID_ARG;
+}
+
+slim_error slim_tokenizer_from_gguf(const slim_gguf *g, slim_tokenizer **out, char *msg,
+                                    size_t msg_cap, slim_tok_where *where)
+{
+    slim_error err = begin(g, out, msg, msg_cap, where);
+    if (err != SLIM_OK)
+        return err;
     rd r = {.g = g, .msg = msg, .msg_cap = msg_cap, .where = where};
     if (!(r.hf = calloc(1, sizeof *r.hf)))
         return SLIM_ERR_NOMEM;
     r.hf->kind = "gguf";
-    slim_error err = from_gguf(&r);
+    err = from_gguf(&r);
     if (err != SLIM_OK) {
         slim_hf_free(r.hf);
         return err;
@@ -482,18 +489,12 @@ int slim_tokenizer_is_gguf(const void *head, size_t n)
 slim_error slim_tokenizer_load_gguf(const char *path, slim_tokenizer **out, char *msg,
                                     size_t msg_cap, slim_tok_where *where)
 {
-    if (where) {
-        memset(where, 0, sizeof *where);
-        where->token = -1;
-    }
-    if (msg && msg_cap)
-        msg[0] = 0;
-    if (!path || !out)
-        return SLIM_ERR_INVALID_ARG;
-    *out = NULL;
+    slim_error err = begin(path, out, msg, msg_cap, where);
+    if (err != SLIM_OK)
+        return err;
     slim_gguf *g = NULL;
     slim_parse_error pe;
-    slim_error err = slim_gguf_open(path, &g, &pe);
+    err = slim_gguf_open(path, &g, &pe);
     if (err != SLIM_OK) {
         if (msg && msg_cap)
             snprintf(msg, msg_cap, "not a valid GGUF file: %s at byte %llu",

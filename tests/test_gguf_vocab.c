@@ -283,47 +283,84 @@ static slim_tokenizer *load_file(const char *path, int gguf)
     return tok;
 }
 
+/* Calls fn for every document of every shared corpus, with its reference
+ * ids from tokref/ref_name (NULL: none). */
+typedef void (*doc_fn)(void *ctx, const char *corpus, size_t d, const char *text, size_t len,
+                       json_t *ref);
+
+static void each_doc(const char *dir, const char *ref_name, doc_fn fn, void *ctx)
+{
+    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
+        char path[4096];
+        tok_lines corpus, ref = {0};
+        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
+        cr_assert(tok_lines_load(path, &corpus), "cannot read %s", path);
+        if (ref_name) {
+            snprintf(path, sizeof path, "%s/tokref/%s/%s.ids.jsonl.zst", dir, ref_name,
+                     tok_corpora[c]);
+            cr_assert(tok_lines_load(path, &ref), "cannot read %s", path);
+            cr_assert_eq(corpus.n, ref.n);
+        }
+        for (size_t d = 0; d < corpus.n; d++) {
+            size_t len;
+            const char *text = tok_doc(&corpus, d, &len);
+            cr_assert(text);
+            fn(ctx, tok_corpora[c], d, text, len, ref_name ? ref.v[d] : NULL);
+        }
+        tok_lines_free(&corpus);
+        tok_lines_free(&ref);
+    }
+}
+
+#define ID_CAP ((size_t)1 << 20)
+#define TEXT_CAP ((size_t)8 << 20)
+
+typedef struct cmp_ctx {
+    slim_tokenizer *a, *b;
+    const char *what;
+    uint32_t *ia, *ib;
+    char *da, *db;
+    size_t total;
+} cmp_ctx;
+
+static void compare_doc(void *vc, const char *corpus, size_t d, const char *text, size_t len,
+                        json_t *ref)
+{
+    cmp_ctx *c = vc;
+    size_t na = 0, nb = 0, la = 0, lb = 0;
+    (void)ref;
+    cr_assert_eq(slim_tokenizer_encode(c->a, text, len, SLIM_SPECIAL_AS_TEXT, c->ia, ID_CAP, &na,
+                                       NULL), SLIM_OK);
+    cr_assert_eq(slim_tokenizer_encode(c->b, text, len, SLIM_SPECIAL_AS_TEXT, c->ib, ID_CAP, &nb,
+                                       NULL), SLIM_OK);
+    cr_assert(na == nb && !memcmp(c->ia, c->ib, na * sizeof *c->ia), "%s: %s doc %zu differs",
+              c->what, corpus, d);
+    cr_assert_eq(slim_tokenizer_decode(c->a, c->ia, na, c->da, TEXT_CAP, &la, NULL), SLIM_OK);
+    cr_assert_eq(slim_tokenizer_decode(c->b, c->ib, nb, c->db, TEXT_CAP, &lb, NULL), SLIM_OK);
+    cr_assert(la == lb && !memcmp(c->da, c->db, la), "%s: %s doc %zu decodes differently",
+              c->what, corpus, d);
+    c->total++;
+}
+
 /* Encodes every corpus document with both tokenizers: same ids, same
  * decoded text, and add_special agrees. Returns the documents compared. */
 static size_t compare_on_corpora(const char *dir, slim_tokenizer *a, slim_tokenizer *b,
                                  const char *what)
 {
-    size_t cap = 1 << 20, total = 0;
-    uint32_t *ia = malloc(cap * sizeof *ia), *ib = malloc(cap * sizeof *ib);
-    char *da = malloc(8 << 20), *db = malloc(8 << 20);
-    cr_assert(ia && ib && da && db);
-    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
-        char path[4096];
-        tok_lines corpus;
-        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
-        cr_assert(tok_lines_load(path, &corpus), "cannot read %s", path);
-        for (size_t d = 0; d < corpus.n; d++) {
-            size_t len, na = 0, nb = 0, la = 0, lb = 0;
-            const char *text = tok_doc(&corpus, d, &len);
-            cr_assert(text);
-            cr_assert_eq(slim_tokenizer_encode(a, text, len, SLIM_SPECIAL_AS_TEXT, ia, cap, &na,
-                                               NULL), SLIM_OK);
-            cr_assert_eq(slim_tokenizer_encode(b, text, len, SLIM_SPECIAL_AS_TEXT, ib, cap, &nb,
-                                               NULL), SLIM_OK);
-            cr_assert(na == nb && !memcmp(ia, ib, na * sizeof *ia), "%s: %s doc %zu differs",
-                      what, tok_corpora[c], d);
-            cr_assert_eq(slim_tokenizer_decode(a, ia, na, da, 8 << 20, &la, NULL), SLIM_OK);
-            cr_assert_eq(slim_tokenizer_decode(b, ib, nb, db, 8 << 20, &lb, NULL), SLIM_OK);
-            cr_assert(la == lb && !memcmp(da, db, la), "%s: %s doc %zu decodes differently",
-                      what, tok_corpora[c], d);
-            total++;
-        }
-        tok_lines_free(&corpus);
-    }
+    cmp_ctx c = {a, b, what, malloc(ID_CAP * 4), malloc(ID_CAP * 4), malloc(TEXT_CAP),
+                 malloc(TEXT_CAP), 0};
+    cr_assert(c.ia && c.ib && c.da && c.db);
+    each_doc(dir, NULL, compare_doc, &c);
     size_t ma = 0, mb = 0;
-    cr_assert_eq(slim_tokenizer_add_special(a, ia, 3, ia + 8, 8, &ma), SLIM_OK);
-    cr_assert_eq(slim_tokenizer_add_special(b, ia, 3, ib + 8, 8, &mb), SLIM_OK);
-    cr_assert(ma == mb && !memcmp(ia + 8, ib + 8, ma * sizeof *ia), "%s: add_special", what);
-    free(ia);
-    free(ib);
-    free(da);
-    free(db);
-    return total;
+    cr_assert_eq(slim_tokenizer_add_special(a, c.ia, 3, c.ia + 8, 8, &ma), SLIM_OK);
+    cr_assert_eq(slim_tokenizer_add_special(b, c.ia, 3, c.ib + 8, 8, &mb), SLIM_OK);
+    cr_assert(ma == mb && !memcmp(c.ia + 8, c.ib + 8, ma * sizeof *c.ia), "%s: add_special",
+              what);
+    free(c.ia);
+    free(c.ib);
+    free(c.da);
+    free(c.db);
+    return c.total;
 }
 
 Test(gguf_vocab, stories260K_gguf_files_match_tokenizer_json)
@@ -352,45 +389,44 @@ Test(gguf_vocab, stories260K_gguf_files_match_tokenizer_json)
 #define SKIP_SPM_SPECIALS 1 /* leave out documents spelling <s>, </s> or <unk> */
 #define EXPECT_ALL 2        /* report every document that differs */
 
+typedef struct exact_ctx {
+    slim_tokenizer *tok;
+    const char *ref_name;
+    int flags;
+    uint32_t *ids;
+    size_t exact, total;
+} exact_ctx;
+
+static void exact_doc(void *vc, const char *corpus, size_t d, const char *text, size_t len,
+                      json_t *ref)
+{
+    exact_ctx *c = vc;
+    if ((c->flags & SKIP_SPM_SPECIALS) &&
+        (strstr(text, "<s>") || strstr(text, "</s>") || strstr(text, "<unk>")))
+        return;
+    size_t n = 0;
+    cr_assert_eq(slim_tokenizer_encode(c->tok, text, len, SLIM_SPECIAL_ALLOW, c->ids, ID_CAP, &n,
+                                       NULL), SLIM_OK);
+    int same = json_array_size(ref) == n;
+    for (size_t i = 0; same && i < n; i++)
+        same = (json_int_t)c->ids[i] == json_integer_value(json_array_get(ref, i));
+    cr_expect(same || !(c->flags & EXPECT_ALL), "%s %s doc %zu differs from the reference",
+              c->ref_name, corpus, d);
+    c->exact += same;
+    c->total++;
+}
+
 /* Encodes the corpora (SLIM_SPECIAL_ALLOW, as the references) and counts
  * the documents equal to the Hugging Face reference ids of ref_name. */
 static size_t exact_docs(const char *dir, slim_tokenizer *tok, const char *ref_name, int flags,
                          size_t *total)
 {
-    size_t cap = 1 << 20, exact = 0;
-    uint32_t *ids = malloc(cap * sizeof *ids);
-    *total = 0;
-    for (size_t c = 0; c < TOK_N_CORPORA; c++) {
-        char path[4096];
-        tok_lines corpus, ref;
-        snprintf(path, sizeof path, "%s/corpora/%s.jsonl", dir, tok_corpora[c]);
-        cr_assert(tok_lines_load(path, &corpus));
-        snprintf(path, sizeof path, "%s/tokref/%s/%s.ids.jsonl.zst", dir, ref_name,
-                 tok_corpora[c]);
-        cr_assert(tok_lines_load(path, &ref));
-        cr_assert_eq(corpus.n, ref.n);
-        for (size_t d = 0; d < corpus.n; d++) {
-            size_t len, n = 0;
-            const char *text = tok_doc(&corpus, d, &len);
-            if ((flags & SKIP_SPM_SPECIALS) &&
-                (strstr(text, "<s>") || strstr(text, "</s>") || strstr(text, "<unk>")))
-                continue;
-            cr_assert_eq(slim_tokenizer_encode(tok, text, len, SLIM_SPECIAL_ALLOW, ids, cap, &n,
-                                               NULL), SLIM_OK);
-            json_t *r = ref.v[d];
-            int same = json_array_size(r) == n;
-            for (size_t i = 0; same && i < n; i++)
-                same = (json_int_t)ids[i] == json_integer_value(json_array_get(r, i));
-            cr_expect(same || !(flags & EXPECT_ALL), "%s %s doc %zu differs from the reference",
-                      ref_name, tok_corpora[c], d);
-            exact += same;
-            ++*total;
-        }
-        tok_lines_free(&corpus);
-        tok_lines_free(&ref);
-    }
-    free(ids);
-    return exact;
+    exact_ctx c = {tok, ref_name, flags, malloc(ID_CAP * sizeof(uint32_t)), 0, 0};
+    cr_assert(c.ids);
+    each_doc(dir, ref_name, exact_doc, &c);
+    free(c.ids);
+    *total = c.total;
+    return c.exact;
 }
 
 /* The full Llama 2 vocabulary: the Hugging Face reference ids (which
