@@ -173,9 +173,13 @@ slim_error conv_read_config(slim_convert *c, char *msg, size_t cap)
     hp->rope_orig_ctx = -1;
     if (rope && jl_is(jl_get(d, rope, "original_max_position_embeddings"), JL_INT))
         hp->rope_orig_ctx = jl_get(d, rope, "original_max_position_embeddings")->u.i;
-    if (hp->rope_type && !strcmp(hp->rope_type, "llama3"))
-        return conv_fail(msg, cap, SLIM_ERR_UNSUPPORTED,
-                         "config.json: rope type 'llama3' (rope_freqs) is not supported yet");
+    if (hp->rope_type && !strcmp(hp->rope_type, "llama3")) {
+        /* the converter reads these with its defaults */
+        hp->llama3 = 1;
+        hp->low_freq_factor = rope ? get_real(d, rope, "low_freq_factor") : NAN;
+        hp->high_freq_factor = rope ? get_real(d, rope, "high_freq_factor") : NAN;
+        hp->orig_ctx_top = get_real(d, NULL, "original_max_position_embeddings");
+    }
     hp->rms_eps = get_real(d, NULL, "rms_norm_eps");
     if (isnan(hp->rms_eps))
         hp->rms_eps = get_real(d, NULL, "norm_eps");
@@ -183,6 +187,32 @@ slim_error conv_read_config(slim_convert *c, char *msg, size_t cap)
     hp->tied = jl_is(tie, JL_TRUE);
     hp->name_or_path = get_str(d, NULL, "_name_or_path");
     return SLIM_OK;
+}
+
+/* Llama 3.1's rope scaling as the converter's generate_extra_tensors()
+ * computes it (in float32 as torch does; powf may differ from torch's pow in
+ * the last bit). */
+void conv_llama3_rope_freqs(const conv_hparams *hp, float *out, int64_t n)
+{
+    double base = isnan(hp->rope_theta) ? 10000.0 : hp->rope_theta;
+    double factor = isnan(hp->rope_factor) ? 8.0 : hp->rope_factor;
+    double low = isnan(hp->low_freq_factor) ? 1.0 : hp->low_freq_factor;
+    double high = isnan(hp->high_freq_factor) ? 4.0 : hp->high_freq_factor;
+    double old = isnan(hp->orig_ctx_top) ? 8192.0 : hp->orig_ctx_top;
+    double low_wl = old / low, high_wl = old / high;
+    int64_t dim = conv_head_dim(hp);
+    for (int64_t i = 0; i < n; i++) {
+        float freq = 1.0f / powf((float)base, (float)(2 * i) / (float)dim);
+        float wavelen = (float)(2 * M_PI) / freq;
+        if (wavelen < high_wl) {
+            out[i] = 1.0f;
+        } else if (wavelen > low_wl) {
+            out[i] = (float)factor;
+        } else {
+            float smooth = ((float)old / wavelen - (float)low) / (float)(high - low);
+            out[i] = 1.0f / ((1.0f - smooth) / (float)factor + smooth);
+        }
+    }
 }
 
 /* ------------------------------------------------------------ names */

@@ -36,6 +36,8 @@ typedef struct conv_hparams {
     const char *rope_type;   /* rope_scaling type, or NULL */
     double  rope_factor;
     int64_t rope_orig_ctx;
+    int     llama3;          /* rope type "llama3": a rope_freqs tensor */
+    double  low_freq_factor, high_freq_factor, orig_ctx_top;
     int     tied;            /* tie_word_embeddings */
     const char *name_or_path;/* _name_or_path, or NULL */
 } conv_hparams;
@@ -47,6 +49,7 @@ typedef struct conv_tensor {
     int64_t   perm_heads;     /* > 0: rows regrouped as the Llama Q/K un-permute */
     int       layer;          /* block number or -1 */
     const float *imatrix;     /* importance weights (owned by the slim_imatrix) */
+    int       generated;      /* data is the plan's own memory, not the mapped input */
 } conv_tensor;
 
 struct slim_convert {
@@ -65,6 +68,7 @@ struct slim_convert {
     int            threads;
     slim_imatrix  *im;        /* --imatrix, or NULL */
     int            no_tokenizer;
+    float         *rope_freqs; /* generated rope_freqs.weight data */
     char          *im_path;
 };
 
@@ -79,6 +83,9 @@ slim_error conv_read_config(slim_convert *c, char *msg, size_t cap);
 /* Maps a Hugging Face tensor name to its GGUF name (and block number):
  * 1 if mapped, 0 for a tensor the converter drops, -1 if unknown. */
 int conv_map_name(const conv_hparams *hp, const char *hf, char *out, size_t cap, int *layer);
+
+/* rope_freqs.weight (n = head_dim / 2 values) for rope type llama3. */
+void conv_llama3_rope_freqs(const conv_hparams *hp, float *out, int64_t n);
 
 /* Per-head size: head_dim, or hidden_size / num_attention_heads. */
 int64_t conv_head_dim(const conv_hparams *hp);

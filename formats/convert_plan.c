@@ -167,6 +167,31 @@ static void model_name(slim_convert *c)
     conv_title(id, c->model_name, sizeof c->model_name);
 }
 
+/* The converter writes rope_freqs first (generate_extra_tensors). */
+static slim_error add_rope_freqs(slim_convert *c)
+{
+    int64_t n = conv_head_dim(&c->hp) / 2;
+    conv_tensor *t;
+    c->rope_freqs = calloc((size_t)(n > 0 ? n : 1), sizeof *c->rope_freqs);
+    if (!c->rope_freqs || n <= 0)
+        return c->rope_freqs ? SLIM_ERR_SHAPE : SLIM_ERR_NOMEM;
+    conv_llama3_rope_freqs(&c->hp, c->rope_freqs, n);
+    slim_error e = push(c, &t);
+    if (e)
+        return e;
+    snprintf(t->name, sizeof t->name, "rope_freqs.weight");
+    t->pub.source = "(rope_scaling: llama3)";
+    t->pub.src_type = SLIM_TYPE_F32;
+    t->pub.n_dims = 1;
+    t->pub.ne[0] = n;
+    t->pub.ne[1] = t->pub.ne[2] = t->pub.ne[3] = 1;
+    t->pub.src_bytes = (uint64_t)n * sizeof(float);
+    t->data = c->rope_freqs;
+    t->generated = 1;
+    t->layer = -1;
+    return SLIM_OK;
+}
+
 static slim_error plan_hf(slim_convert *c, char *msg, size_t cap)
 {
     slim_error e = conv_read_config(c, msg, cap);
@@ -183,6 +208,8 @@ static slim_error plan_hf(slim_convert *c, char *msg, size_t cap)
         return conv_fail(msg, cap, e, "%s: safetensors %s at byte %llu of file %d", c->dir,
                          where.reason ? where.reason : slim_strerror(e),
                          (unsigned long long)where.offset, where.file);
+    if (c->hp.llama3 && (e = add_rope_freqs(c)))
+        return e;
     uint64_t n = slim_st_tensor_count(c->st);
     const slim_st_tensor **order = calloc((size_t)n + 1, sizeof *order);
     if (!order)
@@ -501,6 +528,7 @@ void slim_convert_free(slim_convert *c)
     slim_gguf_split_close(c->gg);
     slim_imatrix_close(c->im);
     free(c->im_path);
+    free(c->rope_freqs);
     jl_free(&c->config);
     free(c->config_text);
     free(c->dir);

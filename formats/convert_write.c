@@ -139,13 +139,14 @@ static slim_error write_tensor(slim_convert *c, uint64_t idx, slim_gguf_writer *
         if ((e = slim_gguf_writer_write(w, b->out, (size_t)n * out_row)))
             return conv_fail(msg, cap, e, "writing tensor %s: %s", p->name,
                              e == SLIM_ERR_IO ? strerror(errno) : slim_strerror(e));
-        if (t->perm_heads <= 0)
+        if (t->perm_heads <= 0 && !t->generated)
             release_source((const uint8_t *)t->data + (size_t)r0 * src_row, (uint64_t)n * src_row);
         *done += (uint64_t)n * src_row;
         if (progress)
             progress(pctx, idx, *done, c->info.src_bytes);
     }
-    release_source(t->data, p->src_bytes);
+    if (!t->generated)
+        release_source(t->data, p->src_bytes);
     return SLIM_OK;
 }
 

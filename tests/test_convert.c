@@ -44,6 +44,8 @@ static char dir[128];
 /* Tensors a test adds to the tiny folder (Qwen's biases and norms). */
 static const tiny_tensor *extra;
 static size_t n_extra;
+/* JSON members a test adds to config.json (starting with a comma). */
+static const char *extra_config = "";
 
 /* Value of element (r, c) of tensor i: exact in float32 and unique. */
 static float tiny_value(size_t i, int64_t r, int64_t c)
@@ -66,7 +68,8 @@ static void make_tiny(const char *arch, int vocab, const char *skip, const char 
                " \"num_attention_heads\": %d, \"num_key_value_heads\": %d,"
                " \"num_hidden_layers\": 1, \"vocab_size\": %d, \"rms_norm_eps\": 1e-06,"
                " \"rope_theta\": 500000.0, \"max_position_embeddings\": 128,"
-               " \"tie_word_embeddings\": false}\n", arch, HID, FF, NH, NKV, vocab);
+               " \"tie_word_embeddings\": false%s}\n", arch, HID, FF, NH, NKV, vocab,
+            extra_config);
     fclose(f);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     slim_st_writer *w;
@@ -226,6 +229,46 @@ Test(convert, qwen_names_and_keys)
     cr_assert_eq(u, 1);
     /* the converter writes no vocab_size for Qwen */
     cr_assert_null(slim_gguf_find_kv(g, "qwen3.vocab_size"));
+    slim_gguf_close(g);
+    remove_tiny();
+}
+
+Test(convert, llama3_rope_freqs)
+{
+    extra_config = ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0,"
+                   " \"low_freq_factor\": 1.0, \"high_freq_factor\": 4.0,"
+                   " \"original_max_position_embeddings\": 8192}";
+    make_tiny("LlamaForCausalLM", VOC, NULL, NULL);
+    extra_config = "";
+    slim_convert *c;
+    char msg[512];
+    cr_assert_eq(plan("F32", 0, &c, msg), SLIM_OK, "%s", msg);
+    /* generated first, as generate_extra_tensors() runs first */
+    const slim_convert_tensor *t = slim_convert_tensor_at(c, 0);
+    cr_assert_str_eq(t->name, "rope_freqs.weight");
+    cr_assert_eq(t->ne[0], HD / 2);
+    char out[300];
+    snprintf(out, sizeof out, "%s/out.gguf", dir);
+    cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
+    slim_convert_free(c);
+    slim_gguf *g;
+    cr_assert_eq(slim_gguf_open(out, &g, NULL), SLIM_OK);
+    const float *f = find(g, "rope_freqs.weight")->data;
+    for (int i = 0; i < HD / 2; i++) {
+        /* the converter's formula in double: wavelengths below 2048 keep 1,
+         * above 8192 get the factor, in between a smooth mix */
+        double freq = 1.0 / pow(500000.0, 2.0 * i / HD), wl = 2 * M_PI / freq, want;
+        if (wl < 2048)
+            want = 1;
+        else if (wl > 8192)
+            want = 8;
+        else {
+            double sm = (8192 / wl - 1) / 3;
+            want = 1 / ((1 - sm) / 8 + sm);
+        }
+        cr_assert_float_eq(f[i], want, 1e-5 * want, "rope_freqs[%d] = %g, want %g", i, f[i],
+                           want);
+    }
     slim_gguf_close(g);
     remove_tiny();
 }
