@@ -12,7 +12,8 @@
  * zstd: ZSTD_compressCCtx / ZSTD_decompressDCtx on the same bytes, in
  * memory, in the same 1 MiB chunks. Speeds are MB/s of uncompressed data
  * per CPU second (process CPU time, best of REPS), so they stay meaningful
- * on a busy machine.
+ * on a busy machine. Then wall-clock MB/s of slim_pack and of reading every
+ * file (slim_archive_read) on 1 thread and on all threads, for the scaling.
  */
 #include "slim.h"
 
@@ -72,6 +73,47 @@ static int make_synth(const char *dir, int bf16)
     free(x);
     free(h);
     return slim_st_writer_finish(w) ? 1 : 0;
+}
+
+static double wall_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Best wall-clock seconds of packing `in` and of reading every file of the
+ * result into buf, on `threads` threads. */
+static int wall_times(const char *in, const char *arc, int level, int threads, int reps,
+                      uint8_t *buf, double *pack, double *read)
+{
+    const char *ins[1] = { in };
+    slim_pack_options o = { .level = level, .threads = threads };
+    *pack = *read = 1e30;
+    for (int r = 0; r < reps; r++) {
+        double t0 = wall_seconds();
+        if (slim_pack(arc, ins, 1, &o, NULL))
+            return 1;
+        double t = wall_seconds() - t0;
+        *pack = t < *pack ? t : *pack;
+    }
+    slim_archive *a;
+    if (slim_archive_open(arc, &a, NULL))
+        return 1;
+    for (int r = 0; r < reps; r++) {
+        double t0 = wall_seconds();
+        uint64_t off = 0;
+        for (uint64_t i = 0; i < slim_archive_file_count(a); i++) {
+            uint64_t n = slim_archive_file_at(a, i)->size;
+            if (slim_archive_read(a, i, 0, n, buf + off, threads, NULL))
+                return 1;
+            off += n;
+        }
+        double t = wall_seconds() - t0;
+        *read = t < *read ? t : *read;
+    }
+    slim_archive_close(a);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -158,6 +200,14 @@ int main(int argc, char **argv)
            "  zstd: %.4f of the size, compress %.0f MB/s, decompress %.0f MB/s\n",
            in, level, (unsigned long long)total, (double)stored / (double)total, mb / tp, mb / tr,
            (double)zsize / (double)total, mb / tz, mb / tzd);
+    int nt = slim_cpu_count();
+    double p1, r1, pn, rn;
+    if (wall_times(in, arc, level, 1, reps, buf, &p1, &r1) ||
+        wall_times(in, arc, level, nt, reps, buf, &pn, &rn))
+        return 1;
+    printf("  slim wall clock: pack 1 thread %.0f MB/s, %d threads %.0f MB/s (%.2fx); "
+           "read 1 thread %.0f MB/s, %d threads %.0f MB/s (%.2fx)\n",
+           mb / p1, nt, mb / pn, p1 / pn, mb / r1, nt, mb / rn, r1 / rn);
     slim_archive_close(a);
     unlink(arc);
     free(buf), free(out), free(z), free(lens);

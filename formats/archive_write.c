@@ -321,36 +321,17 @@ typedef struct enc_slot {
     uint8_t *scratch;
 } enc_slot;
 
-typedef struct wave {
-    packer *pk;
-    uint64_t first;
-    enc_slot *slots;
-    uint8_t **out;      /* one reusable output buffer per job of a wave */
-} wave;
-
-static slim_error encode_job(void *ctx, int slot, uint64_t i)
-{
-    wave *w = ctx;
-    packer *pk = w->pk;
-    job *j = &pk->jobs[w->first + i];
-    j->out = w->out[i];
-    return arc_encode_chunk(w->slots[slot].cctx, pk->level, j->width,
-                            pk->files[j->file].map.data + j->off, (size_t)j->size,
-                            w->slots[slot].scratch, j->out, &j->out_len);
-}
-
 /*
  * Maps the page tables of a job's input in one call: taking the page
  * faults one by one cost about a quarter of the packing time (more under
- * virtualization). Only a hint: errors are ignored, and kernels without
+ * virtualization). Each worker does it for its own job, so the kernel work
+ * runs in parallel too. Only a hint: errors are ignored, and kernels without
  * MADV_POPULATE_READ fault the pages in as they are read.
  */
 static void prefault(const packer *pk, const job *j)
 {
 #ifdef MADV_POPULATE_READ
-    static long page;
-    if (!page)
-        page = sysconf(_SC_PAGESIZE);
+    const long page = sysconf(_SC_PAGESIZE); /* called from the workers */
     uintptr_t b = (uintptr_t)(pk->files[j->file].map.data + j->off);
     uintptr_t e = b + (uintptr_t)j->size;
     b &= ~(uintptr_t)(page - 1);
@@ -364,14 +345,73 @@ static void prefault(const packer *pk, const job *j)
 
 typedef struct writer {
     slim_outfile out;
-    XXH3_state_t *hash;
+    XXH3_state_t *hash;     /* of the whole archive */
+    XXH3_state_t *content;  /* of the current file */
+    uint64_t *chunk_off;
 } writer;
+
+/*
+ * Waves of chunks are encoded while the previous wave is written: one job
+ * of each wave's run writes the previous wave (hashes and write calls are
+ * sequential by nature), the others encode into the other bank of output
+ * buffers. With one thread this is the plain order; with more, the writing
+ * no longer leaves the other threads idle.
+ */
+typedef struct wave {
+    packer *pk;
+    writer *w;
+    uint64_t first, n;        /* the jobs this run encodes */
+    uint64_t flush_first, flush_n; /* the jobs it writes (flush_n 0: none) */
+    uint64_t per_wave;
+    enc_slot *slots;
+    uint8_t **out;      /* two banks of per_wave reusable output buffers */
+} wave;
 
 static slim_error put(writer *w, const void *p, size_t n)
 {
     XXH3_64bits_update(w->hash, p, n);
     return slim_outfile_write(&w->out, p, n);
 }
+
+/* Writes encoded jobs [first, first + n) in order. Each file's content hash
+ * runs over its chunks here, while their bytes are still in cache (a
+ * separate pass over the mapped inputs cost a quarter of the packing time). */
+static slim_error flush_jobs(packer *pk, writer *w, uint64_t first, uint64_t n)
+{
+    slim_error e = SLIM_OK;
+    for (uint64_t i = first; !e && i < first + n; i++) {
+        job *j = &pk->jobs[i];
+        w->chunk_off[i] = w->out.written;
+        in_file *f = &pk->files[j->file];
+        if (i == f->first_chunk)
+            XXH3_64bits_reset(w->content);
+        XXH3_64bits_update(w->content, f->map.data + j->off, (size_t)j->size);
+        if (i + 1 == f->first_chunk + f->nchunks)
+            f->hash = XXH3_64bits_digest(w->content);
+        f->stored += j->out_len;
+        e = put(w, j->out, j->out_len);
+    }
+    return e;
+}
+
+static slim_error wave_job(void *ctx, int slot, uint64_t i)
+{
+    wave *w = ctx;
+    packer *pk = w->pk;
+    if (w->flush_n) {
+        if (i == 0)
+            return flush_jobs(pk, w->w, w->flush_first, w->flush_n);
+        i--;
+    }
+    uint64_t k = w->first + i;
+    job *j = &pk->jobs[k];
+    prefault(pk, j);
+    j->out = w->out[(k / w->per_wave) % 2 * w->per_wave + i];
+    return arc_encode_chunk(w->slots[slot].cctx, pk->level, j->width,
+                            pk->files[j->file].map.data + j->off, (size_t)j->size,
+                            w->slots[slot].scratch, j->out, &j->out_len);
+}
+
 
 static void section(slim_buf *idx, uint32_t kind, const slim_buf *body)
 {
@@ -383,8 +423,9 @@ static void section(slim_buf *idx, uint32_t kind, const slim_buf *body)
         idx->failed = 1;
 }
 
-static slim_error write_index(packer *pk, writer *w, const uint64_t *chunk_off)
+static slim_error write_index(packer *pk, writer *w)
 {
+    const uint64_t *chunk_off = w->chunk_off;
     slim_buf files = { 0 }, chunks = { 0 }, idx = { 0 };
     slim_buf_u64(&files, pk->nfiles);
     for (size_t i = 0; i < pk->nfiles; i++) {
@@ -447,13 +488,9 @@ static slim_error pack_all(packer *pk, const char *out_path, int threads,
         if (e)
             return slim_fail(where, e, 0, "cannot plan the chunks");
     }
-    uint64_t *chunk_off = malloc((pk->njobs ? pk->njobs : 1) * sizeof *chunk_off);
-    writer w = { { 0 }, XXH3_createState() };
-    /* Each file's content hash runs over its chunks as they are written,
-     * while their bytes are still in cache (a separate pass over the
-     * mapped inputs cost a quarter of the packing time). */
-    XXH3_state_t *content = XXH3_createState();
-    slim_error e = chunk_off && w.hash && content ? SLIM_OK : SLIM_ERR_NOMEM;
+    writer w = { { 0 }, XXH3_createState(), XXH3_createState(),
+                 malloc((pk->njobs ? pk->njobs : 1) * sizeof *w.chunk_off) };
+    slim_error e = w.chunk_off && w.hash && w.content ? SLIM_OK : SLIM_ERR_NOMEM;
     if (!e)
         XXH3_64bits_reset(w.hash);
     if (!e && (e = slim_outfile_open(&w.out, out_path)) != SLIM_OK)
@@ -466,9 +503,10 @@ static slim_error pack_all(packer *pk, const char *out_path, int threads,
     }
     /* Waves of a few chunks per thread keep memory bounded; contexts and
      * buffers are made once and reused by every wave. */
-    uint64_t per_wave = (uint64_t)threads * 4, done = 0;
-    wave wv = { pk, 0, calloc((size_t)threads, sizeof(enc_slot)),
-                calloc((size_t)per_wave, sizeof(uint8_t *)) };
+    uint64_t per_wave = (uint64_t)threads * 2, done = 0;
+    wave wv = { .pk = pk, .w = &w, .per_wave = per_wave,
+                .slots = calloc((size_t)threads, sizeof(enc_slot)),
+                .out = calloc((size_t)per_wave * 2, sizeof(uint8_t *)) };
     if (!e && (!wv.slots || !wv.out))
         e = SLIM_ERR_NOMEM;
     for (int t = 0; !e && t < threads; t++) {
@@ -481,48 +519,40 @@ static slim_error pack_all(packer *pk, const char *out_path, int threads,
     for (unsigned width = 2; width <= 4; width *= 2)
         if (arc_chunk_bound(pk->chunk, width) > bound)
             bound = arc_chunk_bound(pk->chunk, width);
-    for (uint64_t i = 0; !e && i < per_wave; i++)
+    for (uint64_t i = 0; !e && i < per_wave * 2; i++)
         if (!(wv.out[i] = malloc(bound)))
             e = SLIM_ERR_NOMEM;
-    for (uint64_t first = 0; !e && first < pk->njobs; first += per_wave) {
-        uint64_t n = pk->njobs - first < per_wave ? pk->njobs - first : per_wave;
+    /* Run k encodes wave k and writes wave k - 1; one more run writes the
+     * last wave. */
+    for (uint64_t first = 0; !e && (first < pk->njobs || wv.flush_n); first += per_wave) {
+        uint64_t n = first < pk->njobs ? pk->njobs - first : 0;
         wv.first = first;
-        for (uint64_t i = first; i < first + n; i++)
-            prefault(pk, &pk->jobs[i]);
-        e = arc_run(threads, n, encode_job, &wv, NULL);
-        for (uint64_t i = first; !e && i < first + n; i++) {
-            job *j = &pk->jobs[i];
-            chunk_off[i] = w.out.written;
-            in_file *f = &pk->files[j->file];
-            if (i == f->first_chunk)
-                XXH3_64bits_reset(content);
-            XXH3_64bits_update(content, f->map.data + j->off, (size_t)j->size);
-            if (i + 1 == f->first_chunk + f->nchunks)
-                f->hash = XXH3_64bits_digest(content);
-            f->stored += j->out_len;
-            e = put(&w, j->out, j->out_len);
-            done += j->size;
-        }
-        if (!e && opt && opt->progress)
+        wv.n = n < per_wave ? n : per_wave;
+        e = arc_run(threads, wv.n + (wv.flush_n ? 1 : 0), wave_job, &wv, NULL);
+        for (uint64_t i = wv.flush_first; i < wv.flush_first + wv.flush_n; i++)
+            done += pk->jobs[i].size;
+        if (!e && wv.flush_n && opt && opt->progress)
             opt->progress(opt->progress_ctx, done, total);
+        wv.flush_first = first;
+        wv.flush_n = wv.n;
     }
     for (int t = 0; wv.slots && t < threads; t++) {
         ZSTD_freeCCtx(wv.slots[t].cctx);
         free(wv.slots[t].scratch);
     }
-    for (uint64_t i = 0; wv.out && i < per_wave; i++)
+    for (uint64_t i = 0; wv.out && i < per_wave * 2; i++)
         free(wv.out[i]);
     free(wv.slots);
     free(wv.out);
     if (!e)
-        e = write_index(pk, &w, chunk_off);
+        e = write_index(pk, &w);
     if (!e)
         e = slim_outfile_commit(&w.out);
     else
         slim_outfile_abort(&w.out);
     XXH3_freeState(w.hash);
-    XXH3_freeState(content);
-    free(chunk_off);
+    XXH3_freeState(w.content);
+    free(w.chunk_off);
     return e ? slim_fail(where, e, 0, where && where->reason ? where->reason
                                                               : "writing the archive failed")
              : SLIM_OK;
