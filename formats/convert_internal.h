@@ -68,6 +68,7 @@ struct slim_convert {
     int            threads;
     slim_imatrix  *im;        /* --imatrix, or NULL */
     int            no_tokenizer;
+    const volatile int *cancel;
     float         *rope_freqs; /* generated rope_freqs.weight data */
     char          *im_path;
 };

@@ -114,6 +114,10 @@ static slim_error write_tensor(slim_convert *c, uint64_t idx, slim_gguf_writer *
         return conv_fail(msg, cap, e, "tensor %s: no memory for a chunk", p->name);
     for (int64_t r0 = 0; r0 < rows; r0 += chunk) {
         int64_t n = rows - r0 < chunk ? rows - r0 : chunk;
+        if (c->cancel && *c->cancel) {
+            errno = EINTR;
+            return conv_fail(msg, cap, SLIM_ERR_IO, "interrupted");
+        }
         if (raw) {
             for (int64_t i = 0; i < n; i++)
                 memcpy(b->out + (size_t)i * out_row,

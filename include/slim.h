@@ -1129,6 +1129,10 @@ typedef struct slim_convert_options {
      * folder's tokenizer is required, see slim_gguf_writer_add_hf_tokenizer;
      * llama.cpp cannot run a file without one). */
     int no_tokenizer;
+    const volatile int *cancel; /* optional: non-zero (set by a signal handler)
+                                   stops slim_convert_write after the current
+                                   chunk (SLIM_ERR_IO, errno EINTR), removing
+                                   the temporary file */
 } slim_convert_options;
 
 /** One output tensor of the plan. Strings are owned by the plan. */

@@ -8,6 +8,7 @@
 #include "tests/util.h"
 
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,16 @@ Test(convert, bad_inputs_are_named)
     char cmd[400];
     snprintf(cmd, sizeof cmd, "test $(ls -A %s | wc -l) -eq 2", dir);
     cr_assert(system(cmd) == 0, "a temporary file was left behind");
+
+    /* a cancel flag (set by a signal handler) stops the write cleanly */
+    make_tiny("LlamaForCausalLM", VOC, NULL, NULL);
+    static volatile int stop = 1;
+    slim_convert_options o = { .type = "F16", .no_tokenizer = 1, .cancel = &stop };
+    cr_assert_eq(slim_convert_plan(dir, &o, &c, msg, sizeof msg), SLIM_OK, "%s", msg);
+    cr_assert_eq(slim_convert_write(c, path, NULL, NULL, msg, sizeof msg), SLIM_ERR_IO);
+    cr_assert_eq(errno, EINTR);
+    slim_convert_free(c);
+    cr_assert(system(cmd) == 0, "a temporary file was left behind after a cancel");
     remove_tiny();
 }
 
