@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,13 +201,17 @@ static void report_fallbacks(const slim_convert *c, int quiet)
 typedef struct progress_ctx {
     cli_progress bar;
     const slim_convert *c;
+    char label[96];   /* "[12/201] blk.1.attn_q.weight" */
 } progress_ctx;
 
 static void on_progress(void *ctx, uint64_t tensor, uint64_t done, uint64_t total)
 {
     progress_ctx *p = ctx;
     (void)total;
-    p->bar.label = slim_convert_tensor_at(p->c, tensor)->name;
+    snprintf(p->label, sizeof p->label, "[%llu/%llu] %s", (unsigned long long)tensor + 1,
+             (unsigned long long)slim_convert_tensor_count(p->c),
+             slim_convert_tensor_at(p->c, tensor)->name);
+    p->bar.label = p->label;
     cli_progress_update(&p->bar, done);
 }
 
