@@ -1095,17 +1095,22 @@ SLIM_API int slim_imatrix_is_legacy(const slim_imatrix *m);
  * Turns a Hugging Face model folder (config.json and model.safetensors or a
  * sharded model.safetensors.index.json; LlamaForCausalLM,
  * MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM; F32, F16 or BF16
- * weights) or a GGUF file (F32, F16, BF16 or Q8_0 tensors) into a GGUF v3
- * file that llama.cpp loads. Two steps: slim_convert_plan() reads and checks
- * the input and decides every output tensor's name, type and size (a dry
- * run stops there); slim_convert_write() streams the tensors one by one
- * (mapped input, one tensor's rows in flight, all threads on each) into a
- * temporary file renamed into place only when complete.
+ * weights; rope type llama3 adds rope_freqs.weight) or a GGUF file (F32,
+ * F16, BF16, Q8_0 or any type slim dequantizes) into a GGUF v3 file that
+ * llama.cpp loads. Two steps: slim_convert_plan() reads and checks the
+ * input and decides every output tensor's name, type and size (a dry run
+ * stops there); slim_convert_write() streams the tensors one by one (mapped
+ * input, one chunk of rows in flight, all threads on each) into a temporary
+ * file renamed into place only when complete.
  *
  * A Hugging Face folder to F32, F16, BF16 or Q8_0 gives what llama.cpp's
- * convert_hf_to_gguf.py gives (same metadata, tensor names, order, types
- * and bytes; Q and K un-permuted for Llama). Other types, --pure and GGUF
- * inputs give what convert_hf_to_gguf.py followed by llama-quantize gives.
+ * convert_hf_to_gguf.py gives (same metadata, tokenizer, tensor names,
+ * order, types and bytes; Q and K un-permuted for Llama). Other types,
+ * pure, overrides, an imatrix or a GGUF input give what convert_hf_to_gguf.py
+ * followed by llama-quantize gives (its tensor order, its rules, the
+ * quantization keys at the end). general.name follows the converter for a
+ * plain folder name or _name_or_path; its model-card and name-part
+ * heuristics (basename, finetune, version) are not reproduced.
  */
 
 /** A planned conversion (opaque). Used by one thread at a time. */
@@ -1188,9 +1193,13 @@ typedef void (*slim_convert_progress_fn)(void *ctx, uint64_t tensor, uint64_t do
  * Writes the planned GGUF to out_path (temporary file, renamed when
  * complete; removed on any failure). Errors: SLIM_ERR_NONFINITE (msg names
  * the tensor, row and column of the first NaN or Inf), SLIM_ERR_IO (errno
- * kept: ENOSPC for a full disk), SLIM_ERR_NOMEM, SLIM_ERR_UNSUPPORTED.
+ * kept: ENOSPC for a full disk, EINTR for a cancel), SLIM_ERR_NOMEM,
+ * SLIM_ERR_UNSUPPORTED, and the tokenizer errors of
+ * slim_gguf_writer_add_hf_tokenizer (a folder without tokenizer.json or
+ * tokenizer.model is SLIM_ERR_NOT_FOUND unless no_tokenizer).
  * Memory: two buffers of one chunk of rows (at most 64 MiB each, or one
- * row) besides the mapped input.
+ * row); the input's pages are dropped from the process once converted
+ * (madvise), so resident memory does not grow with the model.
  */
 SLIM_API slim_error slim_convert_write(slim_convert *c, const char *out_path,
                                        slim_convert_progress_fn progress, void *progress_ctx,
