@@ -17,6 +17,7 @@
 #include "slim.h"
 #include "tests/tok_test.h"
 #include "tok/pretok.h"
+#include "tok/pretok_ascii.h"
 
 static const char *const vocab_of_kind[] = {
     [SLIM_PRETOK_GPT2] = "r50k_base",
@@ -215,4 +216,38 @@ Test(tok_pretok, hf_patterns_known)
     cr_expect_eq(slim_pretok_known(qwen2), SLIM_PRETOK_QWEN2);
     cr_expect_eq(slim_pretok_known(gpt2_hf), SLIM_PRETOK_GPT2);
     cr_expect_eq(slim_pretok_known("\\p{N}"), SLIM_PRETOK_REGEX);
+}
+
+/* The vector skip of ASCII runs (SSE2 / NEON where built) against the
+ * scalar reference: every class mask the splitters use, random buffers of
+ * letters, digits, spaces, punctuation and high bytes, every start. */
+Test(tok_pretok, ascii_run_matches_reference)
+{
+    static const uint8_t masks[] = {C_L, C_LOW, C_UP, C_N, C_S, C_LU, C_LL, C_L | C_N};
+    static const char alphabet[] = "aZm09 \t\n\r\v\f_-'@[`{/\x80\xc3\xff";
+    uint8_t buf[80];
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (int iter = 0; iter < 4000; iter++) {
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = x % sizeof buf;
+        for (; n < len; n++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* Long stretches of one kind, so runs cross the 16-byte steps. */
+            buf[n] = (x >> 20) % 4 ? (uint8_t)alphabet[(x >> 8) % 3]
+                                   : (uint8_t)alphabet[(x >> 8) % (sizeof alphabet - 1)];
+        }
+        for (size_t m = 0; m < sizeof masks; m++)
+            for (size_t i = 0; i <= n; i++)
+                cr_assert_eq(ascii_run(buf, n, i, masks[m]), ascii_run_ref(buf, n, i, masks[m]),
+                             "mask %u, start %zu of %zu", masks[m], i, n);
+    }
+    /* Every byte value on its own, in a 16-byte window. */
+    for (int b = 0; b < 256; b++) {
+        memset(buf, 'a', 32);
+        buf[5] = (uint8_t)b;
+        for (size_t m = 0; m < sizeof masks; m++)
+            cr_assert_eq(ascii_run(buf, 32, 0, masks[m]), ascii_run_ref(buf, 32, 0, masks[m]),
+                         "byte 0x%02x mask %u", b, masks[m]);
+    }
 }

@@ -3,8 +3,9 @@
  *
  * Each function is the pattern's alternation evaluated by hand at one
  * position, in the pattern's order, with the backtracking a regex engine
- * would do made explicit. ASCII is classified by a table; other code points
- * by their Unicode general category (utf8proc). \s is Unicode White_Space.
+ * would do made explicit. ASCII is classified by a table, runs of it 16
+ * bytes at a time (pretok_ascii.h); other code points by their Unicode
+ * general category (utf8proc). \s is Unicode White_Space.
  *
  * The patterns (tiktoken's; the npm forms are equivalent):
  *  gpt2:   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
@@ -18,33 +19,11 @@
  *          with C = (?i:'s|'t|'re|'ve|'m|'ll|'d)
  */
 #include "tok/pretok.h"
+#include "tok/pretok_ascii.h"
 
 #include <string.h>
 
 #include <utf8proc.h>
-
-/* Character classes (bit set). */
-enum {
-    C_LU = 1,   /* Lu, Lt */
-    C_LL = 2,   /* Ll */
-    C_LO = 4,   /* Lm, Lo */
-    C_M  = 8,   /* Mn, Mc, Me */
-    C_N  = 16,  /* Nd, Nl, No */
-    C_S  = 32,  /* White_Space */
-    C_NL = 64,  /* \r or \n */
-};
-#define C_L (C_LU | C_LL | C_LO)
-#define C_UP (C_LU | C_LO | C_M)   /* [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] */
-#define C_LOW (C_LL | C_LO | C_M)  /* [\p{Ll}\p{Lm}\p{Lo}\p{M}] */
-
-/* ASCII classes, fixed at compile time (no lazy init, nothing to race on). */
-static const uint8_t ascii_class[128] = {
-    ['\t'] = C_S, ['\n'] = C_S | C_NL, [0x0B] = C_S, [0x0C] = C_S, ['\r'] = C_S | C_NL,
-    [' '] = C_S,
-    ['0' ... '9'] = C_N,
-    ['A' ... 'Z'] = C_LU,
-    ['a' ... 'z'] = C_LL,
-};
 
 static uint8_t class_of_cp(int32_t c)
 {
@@ -91,10 +70,16 @@ static inline uint8_t cls_at(const uint8_t *s, size_t n, size_t i)
     return i < n ? cls(s, n, i, &l) : 0;
 }
 
-/* End of the run of characters whose class intersects `mask`, from i. */
+/* End of the run of characters whose class intersects `mask`, from i.
+ * ASCII stretches are skipped a vector at a time (pretok_ascii.h). */
 static inline size_t run(const uint8_t *s, size_t n, size_t i, uint8_t mask)
 {
     while (i < n) {
+        if (s[i] < 0x80) {
+            i = ascii_run(s, n, i, mask);
+            if (i >= n || s[i] < 0x80)
+                break;
+        }
         size_t l;
         if (!(cls(s, n, i, &l) & mask))
             break;
@@ -129,21 +114,16 @@ static size_t contraction(const uint8_t *s, size_t n, size_t i, int fold)
  * `end_rule` puts `\s++$` first (a run that ends the text is one piece). */
 static size_t space_piece(const uint8_t *s, size_t n, size_t i, int nl_rule, int end_rule)
 {
-    size_t j = i, last_nl = SIZE_MAX, prev = i;
-    while (j < n) {
-        size_t l;
-        uint8_t c = cls(s, n, j, &l);
-        if (!(c & C_S))
-            break;
-        if (c & C_NL)
-            last_nl = j;
-        prev = j;
-        j += l;
-    }
+    size_t j = run(s, n, i, C_S);
     if (end_rule && j == n)
         return n;
-    if (nl_rule && last_nl != SIZE_MAX)
-        return last_nl + 1;     /* \s*[\r\n]+ ends after the last CR or LF */
+    if (nl_rule)                /* \s*[\r\n]+ ends after the last CR or LF */
+        for (size_t k = j; k > i; k--)
+            if (s[k - 1] == '\n' || s[k - 1] == '\r')
+                return k;
+    size_t prev = j - 1;        /* where the run's last character starts */
+    while (prev > i && (s[prev] & 0xC0) == 0x80)
+        prev--;
     if (j == n || prev == i)
         return j;               /* \s+(?!\S) to the end, or a lone \s+ */
     return prev;                /* \s+(?!\S): leave the last space to the next piece */
@@ -266,6 +246,11 @@ static size_t o200k_letters(const uint8_t *s, size_t n, size_t i, uint8_t c, siz
         uint8_t e = 0;
         while (j < n) {
             size_t l2;
+            if (s[j] < 0x80) {
+                j = ascii_run(s, n, j, C_LU); /* ASCII capitals: UP, not LOW */
+                if (j >= n)
+                    break;
+            }
             e = cls(s, n, j, &l2);
             if (!(e & C_UP))
                 break;
