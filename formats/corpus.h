@@ -16,9 +16,11 @@
 
 typedef struct corpus_reader corpus_reader;
 
-/* Opens `path` ("-" = stdin). SLIM_ERR_IO (errno kept), SLIM_ERR_NOMEM. */
+/* Opens `path` ("-" = stdin). SLIM_ERR_IO (errno kept), SLIM_ERR_NOMEM.
+ * A read interrupted by a signal while *cancel (optional) is set fails with
+ * SLIM_ERR_IO, errno EINTR, so a stalled pipe does not hold up Ctrl-C. */
 slim_error corpus_open(const char *path, slim_corpus_split split, size_t chunk_size,
-                       corpus_reader **out);
+                       const volatile int *cancel, corpus_reader **out);
 
 /* A chunk: whole records, about chunk_size bytes (the whole input for
  * SLIM_SPLIT_FILE, more when one record is longer). */

@@ -4,7 +4,7 @@
  * Names are compared with strcmp, never the locale, so every machine of a
  * cluster cuts the same list into the same parts.
  */
-#include "slim.h"
+#include "formats/fmt_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,15 +24,9 @@ static slim_error push(list *l, char *s)
 {
     if (!s)
         return SLIM_ERR_NOMEM;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            free(s);
-            return SLIM_ERR_NOMEM;
-        }
-        l->v = v;
-        l->cap = cap;
+    if (!slim_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v)) {
+        free(s);
+        return SLIM_ERR_NOMEM;
     }
     l->v[l->n++] = s;
     return SLIM_OK;

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE /* memrchr */
 #include "formats/corpus.h"
+#include "formats/fmt_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 
 struct corpus_reader {
     int fd, own_fd;
+    const volatile int *cancel;
     slim_corpus_split split;
     size_t chunk_size;
     int src_eof;          /* no more bytes from the source */
@@ -37,7 +39,7 @@ struct corpus_reader {
 };
 
 slim_error corpus_open(const char *path, slim_corpus_split split, size_t chunk_size,
-                       corpus_reader **out)
+                       const volatile int *cancel, corpus_reader **out)
 {
     *out = NULL;
     if (!path || split > SLIM_SPLIT_JSONL)
@@ -46,6 +48,7 @@ slim_error corpus_open(const char *path, slim_corpus_split split, size_t chunk_s
     if (!r)
         return SLIM_ERR_NOMEM;
     r->split = split;
+    r->cancel = cancel;
     r->chunk_size = chunk_size ? chunk_size : 1u << 20;
     r->line = 1;
     if (strcmp(path, "-") == 0) {
@@ -82,28 +85,19 @@ uint64_t corpus_bytes_read(const corpus_reader *r)
 /* Room for `extra` more bytes in the pending buffer. */
 static slim_error pend_reserve(corpus_reader *r, size_t extra)
 {
-    if (extra <= r->pend_cap - r->pend_len)
-        return SLIM_OK;
-    size_t cap = r->pend_cap ? r->pend_cap : READ_BLOCK;
-    while (cap - r->pend_len < extra) {
-        if (cap > SIZE_MAX / 2)
-            return SLIM_ERR_NOMEM;
-        cap *= 2;
-    }
-    char *p = realloc(r->pend, cap);
-    if (!p)
+    if (extra > SIZE_MAX - r->pend_len ||
+        !slim_grow((void **)&r->pend, &r->pend_cap, r->pend_len + extra, 1))
         return SLIM_ERR_NOMEM;
-    r->pend = p;
-    r->pend_cap = cap;
     return SLIM_OK;
 }
 
-/* read() that retries on EINTR; returns the count, 0 at the end, -1. */
-static ssize_t read_some(int fd, void *buf, size_t n)
+/* read() that retries on EINTR unless the run is cancelled; returns the
+ * count, 0 at the end, -1. */
+static ssize_t read_some(const corpus_reader *r, void *buf, size_t n)
 {
     for (;;) {
-        ssize_t got = read(fd, buf, n);
-        if (got >= 0 || errno != EINTR)
+        ssize_t got = read(r->fd, buf, n);
+        if (got >= 0 || errno != EINTR || (r->cancel && *r->cancel))
             return got;
     }
 }
@@ -112,7 +106,7 @@ static ssize_t read_some(int fd, void *buf, size_t n)
 static slim_error fill_raw(corpus_reader *r, uint8_t *dst, size_t cap, size_t *got)
 {
     *got = 0;
-    ssize_t n = read_some(r->fd, dst, cap);
+    ssize_t n = read_some(r, dst, cap);
     if (n < 0)
         return SLIM_ERR_IO;
     if (n == 0)

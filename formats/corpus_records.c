@@ -8,6 +8,8 @@
  * control characters), so the scan costs little next to tokenization.
  */
 #include "formats/corpus.h"
+#include "formats/fmt_internal.h"
+#include "tok/hf.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -195,30 +197,6 @@ static int scan_string(scan *j, const char **raw, size_t *raw_len, int *escaped)
     }
 }
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | cp >> 12);
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | cp >> 18);
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Decodes a string already checked by scan_string into o (room for len
  * bytes: decoding never grows a string); returns the decoded length. */
 static size_t unescape(const char *s, size_t len, char *o)
@@ -251,7 +229,7 @@ static size_t unescape(const char *s, size_t len, char *o)
             }
             /* A lone surrogate keeps its 3-byte form: invalid UTF-8 that
              * the --invalid policy then handles. */
-            w += put_utf8(o + w, cp);
+            w += hf_utf8_put(o + w, cp);
             break;
         }
         default: o[w++] = e; break;   /* " \ / */
@@ -392,24 +370,6 @@ static int skip_value(scan *j, int depth)
     }
 }
 
-static slim_error grow(char **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return SLIM_OK;
-    size_t c = *cap ? *cap : 4096;
-    while (c < need) {
-        if (c > SIZE_MAX / 2)
-            return SLIM_ERR_NOMEM;
-        c *= 2;
-    }
-    char *p = realloc(*buf, c);
-    if (!p)
-        return SLIM_ERR_NOMEM;
-    *buf = p;
-    *cap = c;
-    return SLIM_OK;
-}
-
 slim_error corpus_json_field(const char *line, size_t len, const char *field,
                              char **scratch, size_t *scratch_cap, const char **value,
                              size_t *value_len, size_t *bad_offset)
@@ -418,7 +378,7 @@ slim_error corpus_json_field(const char *line, size_t len, const char *field,
     field_hit hit = { .want = field, .want_len = strlen(field) };
     /* Keys with escapes are decoded into the scratch buffer, which the
      * value only needs once the line is scanned. */
-    if (grow(scratch, scratch_cap, len + 1) != SLIM_OK)
+    if (!slim_grow((void **)scratch, scratch_cap, len + 1, 1))
         return SLIM_ERR_NOMEM;
     hit.key_buf = *scratch;
     skip_ws(&j);

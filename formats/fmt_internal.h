@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static inline slim_error slim_fail(slim_parse_error *where, slim_error code,
@@ -137,6 +138,27 @@ typedef struct slim_strset {
 /* Copies `s` in; SLIM_ERR_DUPLICATE if it is there already. */
 slim_error slim_strset_add(slim_strset *set, const char *s);
 void slim_strset_free(slim_strset *set);
+
+/* Grows the array *p of *cap items of `item` bytes to hold at least `need`
+ * items (doubling, from 1024); returns 0, with *p unchanged, on overflow or
+ * when memory runs out. */
+static inline int slim_grow(void **p, size_t *cap, size_t need, size_t item)
+{
+    if (need <= *cap)
+        return 1;
+    size_t c = *cap ? *cap : 1024;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / item)
+            return 0;
+        c *= 2;
+    }
+    void *q = realloc(*p, c * item);
+    if (!q)
+        return 0;
+    *p = q;
+    *cap = c;
+    return 1;
+}
 
 /* ---- growable byte buffer (outfile.c) ---- */
 

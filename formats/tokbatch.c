@@ -27,6 +27,10 @@
 
 enum { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
 
+typedef struct doc_size {
+    uint64_t tokens, bytes;
+} doc_size;
+
 typedef struct slot {
     int state;
     size_t input;
@@ -34,7 +38,7 @@ typedef struct slot {
     /* Results: the payload of every document, back to back. */
     uint8_t *pay;
     size_t pay_len, pay_cap;
-    uint64_t *doc_tokens, *doc_bytes;
+    doc_size *docs;
     size_t n_docs, cap_docs;
     uint64_t text_bytes, skipped, invalid;
     slim_error err;
@@ -68,24 +72,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static int reserve(void **p, size_t *cap, size_t need, size_t item)
-{
-    if (need <= *cap)
-        return 1;
-    size_t c = *cap ? *cap : 1024;
-    while (c < need) {
-        if (c > SIZE_MAX / 2 / item)
-            return 0;
-        c *= 2;
-    }
-    void *q = realloc(*p, c * item);
-    if (!q)
-        return 0;
-    *p = q;
-    *cap = c;
-    return 1;
-}
-
 /* ---- one document ---- */
 
 /* `text` as valid UTF-8 per the invalid mode (replace or skip), into s. */
@@ -93,7 +79,7 @@ static slim_error clean_utf8(const batch *b, scratch *s, const char **text, size
                              uint64_t *invalid)
 {
     size_t n = *len;
-    if (n > (SIZE_MAX - 1) / 3 || !reserve((void **)&s->clean, &s->clean_cap, 3 * n + 1, 1))
+    if (n > (SIZE_MAX - 1) / 3 || !slim_grow((void **)&s->clean, &s->clean_cap, 3 * n + 1, 1))
         return SLIM_ERR_NOMEM;
     const char *t = *text;
     size_t w = 0, r = 0;
@@ -121,13 +107,13 @@ static slim_error encode(const batch *b, scratch *s, const char *text, size_t le
                          slim_tok_where *tw)
 {
     if (len > SIZE_MAX / 8 - 16 ||
-        !reserve((void **)&s->ids, &s->ids_cap, len + 16, sizeof *s->ids))
+        !slim_grow((void **)&s->ids, &s->ids_cap, len + 16, sizeof *s->ids))
         return SLIM_ERR_NOMEM;
     slim_error e = slim_tokenizer_encode(b->o->tok, text, len, b->o->special, s->ids + 1,
                                          s->ids_cap - 2, n, tw);
     if (e == SLIM_ERR_BUFFER_TOO_SMALL) {
         if (*n > SIZE_MAX / 8 - 2 ||
-            !reserve((void **)&s->ids, &s->ids_cap, *n + 2, sizeof *s->ids))
+            !slim_grow((void **)&s->ids, &s->ids_cap, *n + 2, sizeof *s->ids))
             return SLIM_ERR_NOMEM;
         e = slim_tokenizer_encode(b->o->tok, text, len, b->o->special, s->ids + 1,
                                   s->ids_cap - 2, n, tw);
@@ -154,14 +140,9 @@ static slim_error emit(const batch *b, slot *sl, const uint32_t *ids, size_t n)
 {
     size_t item = b->o->format == SLIM_TOKFILE_JSONL ? 11 : b->dtype == SLIM_TOKFILE_U16 ? 2 : 4;
     if (n > (SIZE_MAX - 16 - sl->pay_len) / item ||
-        !reserve((void **)&sl->pay, &sl->pay_cap, sl->pay_len + n * item + 4, 1) ||
-        !reserve((void **)&sl->doc_tokens, &sl->cap_docs, sl->n_docs + 1, sizeof(uint64_t)))
+        !slim_grow((void **)&sl->pay, &sl->pay_cap, sl->pay_len + n * item + 4, 1) ||
+        !slim_grow((void **)&sl->docs, &sl->cap_docs, sl->n_docs + 1, sizeof *sl->docs))
         return SLIM_ERR_NOMEM;
-    /* doc_bytes grows with doc_tokens (same capacity). */
-    uint64_t *db = realloc(sl->doc_bytes, sl->cap_docs * sizeof *db);
-    if (!db)
-        return SLIM_ERR_NOMEM;
-    sl->doc_bytes = db;
     uint8_t *o = sl->pay + sl->pay_len;
     uint32_t limit = b->dtype == SLIM_TOKFILE_U16 ? 0xFFFFu
                      : b->dtype == SLIM_TOKFILE_I32 ? INT32_MAX : UINT32_MAX;
@@ -191,8 +172,8 @@ static slim_error emit(const batch *b, slot *sl, const uint32_t *ids, size_t n)
         }
     }
     sl->pay_len += w;
-    sl->doc_tokens[sl->n_docs] = n;
-    sl->doc_bytes[sl->n_docs] = w;
+    sl->docs[sl->n_docs].tokens = n;
+    sl->docs[sl->n_docs].bytes = w;
     sl->n_docs++;
     return SLIM_OK;
 }
@@ -318,7 +299,7 @@ static int read_chunk(const batch *b, feed *f, slot *sl)
             return 0;
         slim_error e = SLIM_OK;
         if (!f->r)
-            e = corpus_open(f->inputs[f->cur], b->o->split, b->o->chunk_size, &f->r);
+            e = corpus_open(f->inputs[f->cur], b->o->split, b->o->chunk_size, b->o->cancel, &f->r);
         int eof = 0;
         if (!e)
             e = corpus_next(f->r, &sl->chunk, &eof);
@@ -347,11 +328,11 @@ static slim_error write_slot(tokfile_writer *w, const slot *sl, slim_batch_stats
 {
     const uint8_t *p = sl->pay;
     for (size_t i = 0; i < sl->n_docs; i++) {
-        slim_error e = tokfile_add(w, p, sl->doc_bytes[i], sl->doc_tokens[i]);
+        slim_error e = tokfile_add(w, p, sl->docs[i].bytes, sl->docs[i].tokens);
         if (e)
             return e;
-        p += sl->doc_bytes[i];
-        st->tokens += sl->doc_tokens[i];
+        p += sl->docs[i].bytes;
+        st->tokens += sl->docs[i].tokens;
     }
     st->documents += sl->n_docs;
     st->text_bytes += sl->text_bytes;
@@ -584,8 +565,7 @@ slim_error slim_batch_run(const char *const *inputs, size_t n_inputs,
     for (size_t i = 0; b.slots && i < b.n_slots; i++) {
         free(b.slots[i].chunk.data);
         free(b.slots[i].pay);
-        free(b.slots[i].doc_tokens);
-        free(b.slots[i].doc_bytes);
+        free(b.slots[i].docs);
     }
     free(b.slots);
     free(tids);

@@ -110,14 +110,8 @@ static char *shard_name(const tokfile_writer *w, const char *ext)
 
 static slim_error start_file(tokfile_writer *w, const char *ext)
 {
-    if (w->n_files == w->cap_files) {
-        size_t cap = w->cap_files ? 2 * w->cap_files : 8;
-        out_file *f = realloc(w->files, cap * sizeof *f);
-        if (!f)
-            return SLIM_ERR_NOMEM;
-        w->files = f;
-        w->cap_files = cap;
-    }
+    if (!slim_grow((void **)&w->files, &w->cap_files, w->n_files + 1, sizeof *w->files))
+        return SLIM_ERR_NOMEM;
     out_file *o = &w->files[w->n_files];
     memset(o, 0, sizeof *o);
     char *name = shard_name(w, ext);
@@ -257,14 +251,8 @@ slim_error tokfile_add(tokfile_writer *w, const void *payload, size_t bytes, uin
     if (w->format == SLIM_TOKFILE_MEGATRON) {
         if (tokens > INT32_MAX)
             return SLIM_ERR_OVERFLOW;
-        if (w->n_lens == w->cap_lens) {
-            size_t cap = w->cap_lens ? 2 * w->cap_lens : 1024;
-            int32_t *l = realloc(w->lens, cap * sizeof *l);
-            if (!l)
-                return SLIM_ERR_NOMEM;
-            w->lens = l;
-            w->cap_lens = cap;
-        }
+        if (!slim_grow((void **)&w->lens, &w->cap_lens, w->n_lens + 1, sizeof *w->lens))
+            return SLIM_ERR_NOMEM;
         w->lens[w->n_lens++] = (int32_t)tokens;
     }
     o->info.documents++;

@@ -4,7 +4,7 @@
 # independent reader (tests/tokfile_read.py, Python standard library only);
 # 1, 2 and 7 threads give the same bytes; folders, zstd and stdin; --shard
 # K/N parts merged equal one run; shards; malformed lines and invalid UTF-8;
-# usage errors; no file left behind by a failed run.
+# usage errors; no file left behind by a failed or interrupted run.
 #
 #   bash tests/cli_batch.sh [path/to/slim-tok]
 set -u
@@ -59,6 +59,21 @@ printf 'ab\377cd' > inv.txt
 expect 1 "inv.txt: invalid UTF-8 at byte 2" "$T" batch --invalid=fail -o x.bin inv.txt
 expect 0 "1 invalid UTF-8 byte replaced or dropped" "$T" batch -o x.bin inv.txt
 expect 1 "special token <|endoftext|>" "$T" batch --disallow-special -o x.bin <(printf 'a<|endoftext|>')
+
+# Ctrl-C, even while the input stalls: the run stops, dies of SIGINT and
+# leaves no file behind.
+mkfifo fifo
+"$T" batch -o int.bin fifo 2>/dev/null &
+pid=$!
+exec 3>fifo
+printf 'some text' >&3
+for _ in $(seq 100); do ls int.bin.tmp* >/dev/null 2>&1 && break; sleep 0.1; done
+kill -INT $pid
+wait $pid
+rc=$?
+exec 3>&-
+if [ $rc -eq 130 ] && ! ls int.bin* >/dev/null 2>&1; then pass=$((pass + 1)); else
+    bad "interrupted run: exit $rc, left $(ls int.bin* 2>/dev/null)"; fi
 
 if [ -z "$DATA" ] || [ ! -d "$DATA/corpora" ]; then
     echo "cli_batch.sh: shared data not found (set SLIM_SHARED_DATA or provide ../shared/data): reference checks skipped"

@@ -97,6 +97,15 @@ void cli_remove_unfinished(void);
 /* The name used in messages: the path, or "stdout". */
 const char *cli_output_name(const cli_output *out);
 
+/* ---- cancelling a library call (cli_cancel.c) ---- */
+
+/* Catches SIGINT, SIGTERM and SIGHUP into the returned flag, for a library
+ * function's `cancel` option: the call stops and cleans up by itself. */
+const volatile int *cli_cancel_flag(void);
+/* After the call: if a signal came, removes unfinished outputs and dies of
+ * that signal. */
+void cli_cancel_reraise(void);
+
 /* ---- progress and formatting (cli_progress.c) ---- */
 
 /* Seconds on a monotonic clock. */

@@ -4,8 +4,8 @@
  * slim_batch_options, the input list is expanded (and cut for --shard K/N)
  * by slim_corpus_list, progress is drawn on a terminal, and the final
  * statistics go to stderr, or to stdout as JSON with --json. SIGINT and
- * SIGTERM stop the run through its cancel flag, so the library removes its
- * temporary files before the signal is raised again.
+ * SIGTERM stop the run through its cancel flag (cli_cancel.c), so the
+ * library removes its temporary files before the signal is raised again.
  */
 #include "tools/cli_tok_batch.h"
 #include "tools/cli.h"
@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -247,28 +246,7 @@ static int64_t special_id(const slim_tokenizer *tok, const char *opt, const char
     cli_usage_fail("%s: '%s' is not a special token of this tokenizer", opt, arg);
 }
 
-/* ---- progress, interruption ---- */
-
-static volatile int cancelled;
-static volatile sig_atomic_t cancel_signal;
-
-static void on_signal(int sig)
-{
-    cancel_signal = sig;
-    cancelled = 1;
-}
-
-static void catch_signals(void)
-{
-    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
-    }
-}
+/* ---- progress ---- */
 
 static const char *count_text(double v, char *buf, size_t size)
 {
@@ -401,8 +379,7 @@ int cli_tok_batch(int argc, char **argv, cli_tok_open_fn open_tokenizer)
     cli_progress_start(&pg, "read", 0);
     c.o.progress = on_progress;
     c.o.progress_ctx = &pg;
-    c.o.cancel = &cancelled;
-    catch_signals();
+    c.o.cancel = cli_cancel_flag();
     /* The total is known once the list is: sizes of the regular files. */
     uint64_t total = 0;
     for (size_t i = 0; i < n_files; i++) {
@@ -415,10 +392,7 @@ int cli_tok_batch(int argc, char **argv, cli_tok_open_fn open_tokenizer)
     slim_batch_where w;
     e = slim_batch_run((const char *const *)files, n_files, &c.o, &s, &w);
     cli_progress_end(&pg);
-    if (cancelled) {
-        signal(cancel_signal, SIG_DFL);
-        raise(cancel_signal);
-    }
+    cli_cancel_reraise();
     if (e)
         fail_run(e, &w, files, n_files, &c, tok);
     print_stats(&s, c.json, format_names[c.o.format]);
