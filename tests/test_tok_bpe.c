@@ -2,9 +2,9 @@
  * The BPE merge algorithms (tok/bpe.c, tok/bpe_bucket.c) against tiktoken's
  * merge written the obvious way, and against each other: random strings
  * from small alphabets, repeated letters, white space, random bytes and
- * UTF-8, at lengths around the algorithms' thresholds and far beyond; and a
- * vocabulary on which the bucket queue must give up and leave the piece to
- * the heap.
+ * UTF-8, at lengths around the algorithms' thresholds and far beyond, with
+ * and without the per-thread rank cache; and a vocabulary on which the
+ * bucket queue must give up and leave the piece to the heap.
  */
 #include <criterion/criterion.h>
 
@@ -94,6 +94,8 @@ static void against_naive(const char *name)
     uint32_t a[900], b[900], c[900];
     size_t bucket_done = 0;
     for (int iter = 0; iter < 300; iter++) {
+        /* every other piece with the thread's rank cache (warm by then) */
+        s.cache = iter % 2 ? slim_bpe_cache_for(v) : NULL;
         int kind = iter % 10;
         size_t n = iter < 100 ? 1 + (size_t)(iter * 37 % 400)
                               : SLIM_BPE_BUCKET_MIN - 40 + (size_t)(iter * 53 % 600);

@@ -29,7 +29,7 @@ void slim_bpe_scratch_free(slim_bpe_scratch *s)
     free(s->bits);
     free(s->summary);
     free(s->pool);
-    memset(s, 0, sizeof *s);
+    memset(s, 0, sizeof *s); /* the cache is the thread's, not freed here */
 }
 
 slim_error slim_bpe_reserve(slim_bpe_scratch *s, size_t n)
@@ -63,7 +63,8 @@ slim_error slim_bpe_reserve(slim_bpe_scratch *s, size_t n)
 
 /* ---- linear scan: tiktoken's small-piece algorithm ---- */
 
-static size_t merge_linear(const slim_vocab *v, const uint8_t *p, size_t n, uint32_t *out)
+static size_t merge_linear(const slim_vocab *v, slim_bpe_cache *c, const uint8_t *p, size_t n,
+                           uint32_t *out)
 {
     /* One array of parts, so dropping a part is one memmove: start = first
      * byte of the token, pair = rank of this token and the next together,
@@ -93,17 +94,19 @@ static size_t merge_linear(const slim_vocab *v, const uint8_t *p, size_t n, uint
         memmove(parts + bi + 1, parts + bi + 2, (m - bi - 1) * sizeof *parts);
         m--;
         if (bi > 0 && bi + 1 < m) /* both neighbours: look them up together */
-            slim_vocab_rank_two(v, p + parts[bi].start, parts[bi + 2].start - parts[bi].start,
-                                &parts[bi].pair, p + parts[bi - 1].start,
-                                parts[bi + 1].start - parts[bi - 1].start, &parts[bi - 1].pair);
+            slim_bpe_cached_rank_two(v, c, p + parts[bi].start,
+                                     parts[bi + 2].start - parts[bi].start, &parts[bi].pair,
+                                     p + parts[bi - 1].start,
+                                     parts[bi + 1].start - parts[bi - 1].start,
+                                     &parts[bi - 1].pair);
         else if (bi + 1 < m)
-            parts[bi].pair = slim_vocab_rank(v, p + parts[bi].start,
-                                             parts[bi + 2].start - parts[bi].start);
+            parts[bi].pair = slim_bpe_cached_rank(v, c, p + parts[bi].start,
+                                                  parts[bi + 2].start - parts[bi].start);
         else
             parts[bi].pair = SLIM_NO_RANK;
         if (bi > 0 && bi + 1 >= m)
-            parts[bi - 1].pair = slim_vocab_rank(v, p + parts[bi - 1].start,
-                                                 parts[bi + 1].start - parts[bi - 1].start);
+            parts[bi - 1].pair = slim_bpe_cached_rank(v, c, p + parts[bi - 1].start,
+                                                      parts[bi + 1].start - parts[bi - 1].start);
     }
     for (size_t i = 0; i < m; i++)
         out[i] = parts[i].tok;
@@ -199,13 +202,14 @@ size_t slim_bpe_merge_heap(const slim_vocab *v, const uint8_t *p, size_t n, uint
         pair[j] = SLIM_NO_RANK;
         uint32_t h = i > 0 ? prv[i] : 0;
         if (i > 0 && k < un)
-            slim_vocab_rank_two(v, p + i, nxt[k] - i, &pair[i], p + h, k - h, &pair[h]);
+            slim_bpe_cached_rank_two(v, s->cache, p + i, nxt[k] - i, &pair[i], p + h, k - h,
+                                     &pair[h]);
         else if (k < un)
-            pair[i] = slim_vocab_rank(v, p + i, nxt[k] - i);
+            pair[i] = slim_bpe_cached_rank(v, s->cache, p + i, nxt[k] - i);
         else
             pair[i] = SLIM_NO_RANK;
         if (i > 0 && k >= un)
-            pair[h] = slim_vocab_rank(v, p + h, k - h);
+            pair[h] = slim_bpe_cached_rank(v, s->cache, p + h, k - h);
         if (pair[i] != SLIM_NO_RANK)
             heap_push(heap, &hl, (uint64_t)pair[i] << 32 | i);
         if (i > 0 && pair[h] != SLIM_NO_RANK)
@@ -225,7 +229,7 @@ size_t slim_bpe_merge(const slim_vocab *v, const uint8_t *p, size_t n,
         return 1;
     }
     if (n <= SLIM_BPE_LINEAR_MAX)
-        return merge_linear(v, p, n, out);
+        return merge_linear(v, s->cache, p, n, out);
     if (n >= SLIM_BPE_BUCKET_MIN) {
         size_t m = slim_bpe_merge_bucket(v, p, n, out, s);
         if (m)

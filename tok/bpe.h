@@ -14,6 +14,7 @@
 #ifndef SLIM_TOK_BPE_H
 #define SLIM_TOK_BPE_H
 
+#include "tok/bpe_cache.h"
 #include "tok/vocab.h"
 
 /* Pieces up to this many bytes use the linear scan (measured: 16 to 32 is
@@ -23,6 +24,7 @@
 #define SLIM_BPE_BUCKET_MIN 256
 
 typedef struct slim_bpe_scratch {
+    slim_bpe_cache *cache; /* the thread's rank cache, or NULL (not owned) */
     size_t cap;        /* longest piece the arrays fit */
     uint32_t *nxt;     /* cap + 1 */
     uint32_t *prv;     /* cap */
@@ -51,7 +53,7 @@ slim_error slim_bpe_reserve(slim_bpe_scratch *s, size_t n);
  * out (room for n ranks). Returns how many were written. A token whose rank
  * is SLIM_NO_RANK means a single byte the vocabulary lacks. Pieces longer
  * than SLIM_BPE_LINEAR_MAX need slim_bpe_reserve(s, n) first; shorter ones
- * never touch s.
+ * use only s->cache.
  */
 size_t slim_bpe_merge(const slim_vocab *v, const uint8_t *p, size_t n,
                       uint32_t *out, slim_bpe_scratch *s);

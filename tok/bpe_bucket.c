@@ -300,7 +300,7 @@ static int created_pairs(state *st, uint32_t r, const merge *w, size_t k, const 
     const slim_vocab *v = st->v;
     struct {
         uint32_t pos, len, keep;
-        uint64_t head, hash;
+        slim_vocab_key key;
     } lk[2 * WINDOW];
     size_t nl = 0;
     for (size_t j = 0; j < k; j++) {
@@ -326,17 +326,14 @@ static int created_pairs(state *st, uint32_t r, const merge *w, size_t k, const 
         }
     }
     for (size_t j = 0; j < nl; j++) {
-        const uint8_t *kp = st->p + lk[j].pos;
-        lk[j].head = slim_vocab_head(kp, lk[j].len);
-        lk[j].hash = slim_vocab_hash(kp, lk[j].len, lk[j].head);
-        __builtin_prefetch(&v->slots[(uint32_t)lk[j].hash & v->mask]);
+        lk[j].key = slim_vocab_key_of(st->p + lk[j].pos, lk[j].len);
+        slim_vocab_prefetch(v, lk[j].key);
     }
     /* Probe, then fetch the buckets and their last chunks ahead of the
      * pushes: on random text each is another cache miss. */
     size_t np = 0;
     for (size_t j = 0; j < nl; j++) {
-        uint32_t rank = slim_vocab_probe(v, st->p + lk[j].pos, lk[j].len, lk[j].head,
-                                         lk[j].hash);
+        uint32_t rank = slim_vocab_probe(v, st->p + lk[j].pos, lk[j].len, lk[j].key);
         if (rank == SLIM_NO_RANK)
             continue;
         if (rank <= r) /* not monotone */

@@ -209,11 +209,11 @@ static inline void emit(enc *e, uint32_t id)
     e->n++;
 }
 
-static slim_error encode_piece(enc *e, const uint8_t *p, size_t n)
+/* Encodes one piece whose rank as a whole (SLIM_NO_RANK if it is not a
+ * token) is r. */
+static slim_error encode_piece(enc *e, const uint8_t *p, size_t n, uint32_t r)
 {
     const slim_vocab *v = &e->tok->vocab;
-    uint32_t r = n == 1 ? v->byte_rank[p[0]] : n <= v->max_len ? slim_vocab_rank(v, p, n)
-                                                               : SLIM_NO_RANK;
     if (r != SLIM_NO_RANK) {
         emit(e, r);
         return SLIM_OK;
@@ -247,15 +247,53 @@ static slim_error encode_piece(enc *e, const uint8_t *p, size_t n)
     return SLIM_OK;
 }
 
+/* The rank of a whole piece, SLIM_NO_RANK if it is not a token. */
+static uint32_t piece_rank(const slim_vocab *v, const uint8_t *p, size_t n)
+{
+    return n <= v->max_len ? slim_vocab_rank(v, p, n) : SLIM_NO_RANK;
+}
+
+/* A piece split ahead of its encoding: its hash slot is being fetched. */
+typedef struct ahead {
+    size_t start, len;
+    slim_vocab_key key;
+} ahead;
+
+enum { AHEAD = 8 }; /* a power of two */
+
 static slim_error encode_segment(enc *e, const uint8_t *s, size_t n)
 {
     slim_split_fn split = slim_pretok_splitter(e->tok->pretok.kind);
     slim_error err = SLIM_OK;
     if (split) {
-        for (size_t pos = 0; pos < n && err == SLIM_OK;) {
-            size_t end = split(s, n, pos);
-            err = encode_piece(e, s + pos, end - pos);
-            pos = end;
+        /* Most pieces are tokens as a whole, found by one look-up in a
+         * table of megabytes: a cache miss each. Splitting AHEAD pieces in
+         * advance and fetching their slots then overlaps those misses
+         * (measured: English 8-12% faster; the thread's rank cache did not
+         * help here, so it serves BPE merges only). */
+        const slim_vocab *v = &e->tok->vocab;
+        ahead q[AHEAD];
+        size_t first = 0, count = 0;
+        for (size_t pos = 0; (pos < n || count) && err == SLIM_OK;) {
+            for (; count < AHEAD && pos < n; count++) {
+                ahead *a = &q[(first + count) & (AHEAD - 1)];
+                size_t end = split(s, n, pos);
+                a->start = pos;
+                a->len = end - pos;
+                if (a->len > 2 && a->len <= v->max_len) {
+                    a->key = slim_vocab_key_of(s + pos, a->len);
+                    slim_vocab_prefetch(v, a->key);
+                }
+                pos = end;
+            }
+            const ahead *a = &q[first];
+            const uint8_t *p = s + a->start;
+            uint32_t r = a->len > 2 && a->len <= v->max_len
+                             ? slim_vocab_probe(v, p, a->len, a->key)
+                             : piece_rank(v, p, a->len);
+            err = encode_piece(e, p, a->len, r);
+            first = (first + 1) & (AHEAD - 1);
+            count--;
         }
         return err;
     }
@@ -268,7 +306,7 @@ static slim_error encode_segment(enc *e, const uint8_t *s, size_t n)
     size_t pos = 0, b, end;
     int rc;
     while ((rc = slim_pretok_regex_next(&e->tok->pretok, &e->st, s, n, pos, &b, &end)) == 1) {
-        err = encode_piece(e, s + b, end - b);
+        err = encode_piece(e, s + b, end - b, piece_rank(&e->tok->vocab, s + b, end - b));
         if (err != SLIM_OK)
             return err;
         pos = end;
@@ -322,6 +360,7 @@ static slim_error encode_all(const slim_tokenizer *tok, const char *text, size_t
     if (tok->hf)
         return slim_hf_encode(tok->hf, text, len, mode, ids, cap, n_ids, where);
     enc e = {.tok = tok, .ids = ids, .cap = cap, .base = s};
+    e.scratch.cache = slim_bpe_cache_for(&tok->vocab);
     slim_error err = SLIM_OK;
     size_t next_small[16], *next = next_small;
     if (mode != SLIM_SPECIAL_AS_TEXT && tok->n_specials > 16) {

@@ -1,6 +1,7 @@
 /* The rank hash of a byte-level BPE vocabulary (see vocab.h). */
 #include "tok/vocab.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +21,11 @@ void *slim_tok_alloc_big(size_t size)
 #ifdef __linux__
     const size_t huge = (size_t)2 << 20;
     if (size >= huge && size <= SIZE_MAX - huge) {
-        size = (size + huge - 1) / huge * huge; /* aligned_alloc wants a multiple */
-        void *p = aligned_alloc(huge, size);
+        /* aligned_alloc wants a multiple of the alignment; only whole huge
+         * pages are advised, so a partly used last one is not all resident */
+        void *p = aligned_alloc(huge, (size + huge - 1) / huge * huge);
         if (p)
-            madvise(p, size, MADV_HUGEPAGE);
+            madvise(p, size / huge * huge, MADV_HUGEPAGE);
         return p;
     }
 #endif
@@ -64,13 +66,20 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
         v->byte_rank[b] = SLIM_NO_RANK;
 
     uint32_t n_tokens = 0;
-    for (uint32_t r = 0; r < n_ranks; r++)
+    if (n_ranks > SLIM_VOCAB_MAX_RANKS) {
+        slim_vocab_free(v);
+        return SLIM_ERR_TOO_LARGE;
+    }
+    for (uint32_t r = 0; r < n_ranks; r++) {
+        if (offset[r + 1] - offset[r] > SLIM_VOCAB_MAX_TOKEN) { /* a slot holds 8 bits */
+            slim_vocab_free(v);
+            return SLIM_ERR_TOO_LARGE;
+        }
         n_tokens += offset[r + 1] != offset[r];
-    /* Load factor at most 1/2: probes stay short for the misses that
-     * dominate BPE (most candidate pairs are not tokens). */
-    uint32_t slots = 16;
-    while (slots < 2u * n_tokens)
-        slots <<= 1;
+    }
+    /* Load factor 1/2: probes stay short for the misses that dominate BPE
+     * (most candidate pairs are not tokens). */
+    uint32_t slots = 2 * n_tokens + 16;
     v->slots = alloc_slots(slots);
     v->pair_rank = malloc(65536 * sizeof *v->pair_rank);
     if (v->pair_rank)
@@ -79,21 +88,24 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
         slim_vocab_free(v);
         return SLIM_ERR_NOMEM;
     }
-    v->mask = slots - 1;
+    v->n_slots = slots;
     v->n_tokens = n_tokens;
+    static atomic_uint_fast64_t next_id = 1;
+    v->id = atomic_fetch_add(&next_id, 1);
 
     /* Inserts go in batches whose slots are prefetched first: the table is
      * megabytes, and a cache miss per token was most of the start-up time. */
     enum { BATCH = 32 };
-    uint64_t hs[BATCH];
+    slim_vocab_key ks[BATCH];
     for (uint32_t r0 = 0; r0 < n_ranks; r0 += BATCH) {
         uint32_t nb = n_ranks - r0 < BATCH ? n_ranks - r0 : BATCH;
         for (uint32_t k = 0; k < nb; k++) {
             uint32_t r = r0 + k;
             size_t n = offset[r + 1] - offset[r];
-            const uint8_t *p = bytes + offset[r];
-            hs[k] = n ? slim_vocab_hash(p, n, slim_vocab_head(p, n)) : 0;
-            __builtin_prefetch(&v->slots[(uint32_t)hs[k] & v->mask], 1);
+            if (n) {
+                ks[k] = slim_vocab_key_of(bytes + offset[r], n);
+                __builtin_prefetch(&v->slots[slim_vocab_slot_of(v, ks[k].hash)], 1);
+            }
         }
         for (uint32_t k = 0; k < nb; k++) {
             uint32_t r = r0 + k;
@@ -101,19 +113,19 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
             size_t n = offset[r + 1] - offset[r];
             if (!n)
                 continue;
-            if (slim_vocab_rank_hashed(v, p, n) != SLIM_NO_RANK) {
+            if (slim_vocab_probe(v, p, n, ks[k]) != SLIM_NO_RANK) {
                 if (dup_rank)
                     *dup_rank = r;
                 slim_vocab_free(v);
                 return SLIM_ERR_DUPLICATE;
             }
-            uint64_t h = hs[k];
-            uint32_t i = (uint32_t)h & v->mask;
-            while (v->slots[i].rank1)
-                i = (i + 1) & v->mask;
-            v->slots[i].head = slim_vocab_head(p, n);
-            v->slots[i].rank1 = r + 1;
-            v->slots[i].meta = (uint32_t)(h >> 40) << 8 | (uint32_t)n;
+            uint32_t i = slim_vocab_slot_of(v, ks[k].hash);
+            while (v->slots[i].meta)
+                if (++i == v->n_slots)
+                    i = 0;
+            v->slots[i].lo = (uint32_t)ks[k].head;
+            v->slots[i].hi = (uint32_t)(ks[k].head >> 32);
+            v->slots[i].meta = r | (uint32_t)n << 24;
             if (n > v->max_len)
                 v->max_len = (uint32_t)n;
             if (n == 1)

@@ -4,12 +4,14 @@
  * tiktoken ranks the concatenated bytes of a merge, not the pair, so the hot
  * lookup is "rank of this byte string", asked about two to three times per
  * input byte, mostly for strings of a few bytes that are not tokens. The hash
- * is open-addressing with 16-byte slots that hold the first 8 bytes of the
- * key, its length and the rank: a key of up to 8 bytes (most of them) is
- * found or refuted by the slots alone, without touching the token bytes.
- * Longer keys compare the rest with the blob of token bytes, which is also
- * the id -> bytes table for decoding. Read-only once built: any number of
- * threads may look up at once.
+ * is open-addressing with 12-byte slots at load 1/2: a key of up to 8 bytes
+ * (three quarters of the tokens) is stored whole in its slot with its length
+ * and rank, so it is found or refuted by the slots alone; a longer key keeps
+ * its first 4 bytes and 32 bits of its hash there and compares the rest with
+ * the blob of token bytes, which is also the id -> bytes table for decoding.
+ * The table is a third of the size of 16-byte slots at load 3/8, which
+ * counts: most look-ups are cache misses. Read-only once built: any number
+ * of threads may look up at once.
  */
 #ifndef SLIM_TOK_VOCAB_H
 #define SLIM_TOK_VOCAB_H
@@ -24,22 +26,28 @@
 /* Longest token a vocabulary may hold (tiktoken's longest is 128 bytes). */
 #define SLIM_VOCAB_MAX_TOKEN 255
 /* Most rank slots a vocabulary may have (limits what a hostile file costs). */
-#define SLIM_VOCAB_MAX_RANKS (1u << 24)
+#define SLIM_VOCAB_MAX_RANKS (1u << 24) /* ranks fit 24 bits of a slot */
 
+/* A slot: key (see above; 0 when empty), meta = rank | length << 24 (0 =
+ * empty; a token has at least one byte). */
 typedef struct slim_vocab_slot {
-    uint64_t head;      /* the first min(len, 8) bytes, little-endian, zero-padded */
-    uint32_t rank1;     /* rank + 1; 0 = empty slot */
-    uint32_t meta;      /* (hash tag << 8) | len */
+    uint32_t lo, hi, meta;
 } slim_vocab_slot;
 
+/* A key to look up: its head (the slot's lo | hi << 32) and hash. */
+typedef struct slim_vocab_key {
+    uint64_t head, hash;
+} slim_vocab_key;
+
 typedef struct slim_vocab {
+    uint64_t id;        /* unique in the process (caches tell vocabularies apart) */
     uint32_t n_ranks;   /* rank slots 0..n_ranks-1, gaps included */
     uint32_t n_tokens;  /* ranks that hold a token */
     uint32_t *offset;   /* n_ranks + 1 offsets into bytes; a gap is empty */
     uint8_t *bytes;     /* all token bytes, in rank order */
     void *owner;        /* if set, the allocation bytes points into */
     slim_vocab_slot *slots;
-    uint32_t mask;      /* slot count - 1 */
+    uint32_t n_slots;
     uint32_t max_len;   /* longest token, bytes */
     uint32_t byte_rank[256]; /* rank of each single byte, SLIM_NO_RANK if none */
     /* Rank of each two-byte string (index b0 | b1 << 8): BPE starts every
@@ -90,40 +98,57 @@ static inline uint64_t slim_vocab_head(const uint8_t *p, size_t n)
            (uint64_t)p[n - 1] << (8 * (n - 1));
 }
 
-/* Hash of a key given its head; long keys hash all their bytes. */
-static inline uint64_t slim_vocab_hash(const uint8_t *p, size_t n, uint64_t head)
+/* The key of p[0..n) (n >= 1). */
+static inline slim_vocab_key slim_vocab_key_of(const uint8_t *p, size_t n)
 {
-    if (n > 8)
-        return slim_vocab_hash_long(p, n);
-    uint64_t h = (head ^ ((uint64_t)n << 59)) * 0x9E3779B97F4A7C15ull;
+    slim_vocab_key k;
+    k.head = slim_vocab_head(p, n);
+    if (n > 8) {
+        k.hash = slim_vocab_hash_long(p, n);
+        k.head = (k.head & 0xFFFFFFFFu) | (k.hash & 0xFFFFFFFF00000000ull);
+        return k;
+    }
+    uint64_t h = (k.head ^ ((uint64_t)n << 59)) * 0x9E3779B97F4A7C15ull;
     h ^= h >> 32;
     h *= 0xD6E8FEB86659FD93ull;
-    return h ^ (h >> 32);
+    k.hash = h ^ (h >> 32);
+    return k;
 }
 
-/* The probe of a key whose head and hash are known. */
-static inline uint32_t slim_vocab_probe(const slim_vocab *v, const uint8_t *p, size_t n,
-                                        uint64_t head, uint64_t h)
+/* The first slot of a hash (any slot count: multiply-shift, not a mask). */
+static inline uint32_t slim_vocab_slot_of(const slim_vocab *v, uint64_t hash)
 {
-    uint32_t meta = (uint32_t)(h >> 40) << 8 | (uint32_t)n;
-    for (uint32_t i = (uint32_t)h & v->mask;; i = (i + 1) & v->mask) {
+    return (uint32_t)(((hash & 0xFFFFFFFFu) * v->n_slots) >> 32);
+}
+
+static inline void slim_vocab_prefetch(const slim_vocab *v, slim_vocab_key k)
+{
+    __builtin_prefetch(&v->slots[slim_vocab_slot_of(v, k.hash)]);
+}
+
+/* The rank of p[0..n) whose key is k, or SLIM_NO_RANK. */
+static inline uint32_t slim_vocab_probe(const slim_vocab *v, const uint8_t *p, size_t n,
+                                        slim_vocab_key k)
+{
+    uint32_t lo = (uint32_t)k.head, hi = (uint32_t)(k.head >> 32);
+    for (uint32_t i = slim_vocab_slot_of(v, k.hash);;) {
         const slim_vocab_slot *s = &v->slots[i];
-        if (!s->rank1)
+        if (!s->meta)
             return SLIM_NO_RANK;
-        if (s->head == head && s->meta == meta) {
-            if (n <= 8)
-                return s->rank1 - 1;
-            if (memcmp(v->bytes + v->offset[s->rank1 - 1] + 8, p + 8, n - 8) == 0)
-                return s->rank1 - 1;
+        if (s->lo == lo && s->hi == hi && s->meta >> 24 == n) {
+            uint32_t r = s->meta & 0xFFFFFF;
+            if (n <= 8 || memcmp(v->bytes + v->offset[r] + 4, p + 4, n - 4) == 0)
+                return r;
         }
+        if (++i == v->n_slots)
+            i = 0;
     }
 }
 
 /* Rank of the bytes p[0..n) (n >= 1) found through the hash. */
 static inline uint32_t slim_vocab_rank_hashed(const slim_vocab *v, const uint8_t *p, size_t n)
 {
-    uint64_t head = slim_vocab_head(p, n);
-    return slim_vocab_probe(v, p, n, head, slim_vocab_hash(p, n, head));
+    return slim_vocab_probe(v, p, n, slim_vocab_key_of(p, n));
 }
 
 /* Ranks of two keys at once: both slots are fetched before either is
@@ -132,12 +157,11 @@ static inline void slim_vocab_rank_two(const slim_vocab *v, const uint8_t *p1, s
                                        uint32_t *r1, const uint8_t *p2, size_t n2,
                                        uint32_t *r2)
 {
-    uint64_t a = slim_vocab_head(p1, n1), b = slim_vocab_head(p2, n2);
-    uint64_t ha = slim_vocab_hash(p1, n1, a), hb = slim_vocab_hash(p2, n2, b);
-    __builtin_prefetch(&v->slots[(uint32_t)ha & v->mask]);
-    __builtin_prefetch(&v->slots[(uint32_t)hb & v->mask]);
-    *r1 = slim_vocab_probe(v, p1, n1, a, ha);
-    *r2 = slim_vocab_probe(v, p2, n2, b, hb);
+    slim_vocab_key a = slim_vocab_key_of(p1, n1), b = slim_vocab_key_of(p2, n2);
+    slim_vocab_prefetch(v, a);
+    slim_vocab_prefetch(v, b);
+    *r1 = slim_vocab_probe(v, p1, n1, a);
+    *r2 = slim_vocab_probe(v, p2, n2, b);
 }
 
 /* Rank of the bytes p[0..n) (n >= 1), or SLIM_NO_RANK. */
