@@ -409,6 +409,18 @@ static int quantize_order(const void *a, const void *b)
     return slim_mix_compare_names(((const conv_tensor *)a)->name, ((const conv_tensor *)b)->name);
 }
 
+/* A GGUF input is told by its magic, whatever its name. */
+static int is_gguf_file(const char *p)
+{
+    char magic[4] = { 0 };
+    FILE *f = fopen(p, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(magic, 1, sizeof magic, f);
+    fclose(f);
+    return n == 4 && !memcmp(magic, "GGUF", 4);
+}
+
 static int is_dir(const char *p)
 {
     struct stat sb;
@@ -458,8 +470,7 @@ slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
         }
     }
     c->info.file_type = (uint32_t)ftype;
-    size_t n = strlen(input);
-    if (n >= 5 && !strcmp(input + n - 5, ".gguf") && !is_dir(input)) {
+    if (!is_dir(input) && is_gguf_file(input)) {
         c->style = CONV_STYLE_QUANTIZE;
         e = plan_gguf(c, input, msg, msg_cap);
     } else {
