@@ -131,38 +131,38 @@ static slim_error check_complete(const slim_convert *c, char *msg, size_t cap)
     return SLIM_OK;
 }
 
+/* The last part of a folder path ("." resolved). */
+static void folder_name(const char *dir, char *out, size_t cap)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    size_t b = n;
+    while (b > 0 && dir[b - 1] != '/')
+        b--;
+    snprintf(out, cap, "%.*s", (int)(n - b), dir + b);
+    char *rp = !strcmp(out, ".") || !*out ? realpath(dir, NULL) : NULL;
+    if (rp) {
+        snprintf(out, cap, "%s", strrchr(rp, '/') ? strrchr(rp, '/') + 1 : rp);
+        free(rp);
+    }
+}
+
+/* general.name: config.json's _name_or_path when it is a model id ("org/name",
+ * at most one '/'; a sentence is taken whole), else the folder's name, both
+ * title-cased as the converter does. */
 static void model_name(slim_convert *c)
 {
-    /* _name_or_path when it is a model id (at most one '/'), else the folder */
     const char *id = c->hp.name_or_path;
-    if (id && strchr(id, '/') && strchr(strchr(id, '/') + 1, '/'))
+    const char *slash = id ? strchr(id, '/') : NULL;
+    if (slash && strchr(slash + 1, '/'))
         id = NULL;
-    if (id && !strchr(id, ' ') && strchr(id, '/'))
-        id = strchr(id, '/') + 1;
-    if (id && strchr(id, ' ')) {
-        conv_title(id, c->model_name, sizeof c->model_name);
-        return;
-    }
+    else if (slash && !strchr(id, ' '))
+        id = slash + 1;
+    char base[256];
     if (!id || !*id) {
-        const char *d = c->dir;
-        size_t n = strlen(d);
-        while (n > 1 && d[n - 1] == '/')
-            n--;
-        size_t b = n;
-        while (b > 0 && d[b - 1] != '/')
-            b--;
-        char base[256];
-        snprintf(base, sizeof base, "%.*s", (int)(n - b), d + b);
-        if (!strcmp(base, ".") || !*base) {
-            char *rp = realpath(c->dir, NULL);
-            if (rp) {
-                const char *s = strrchr(rp, '/');
-                snprintf(base, sizeof base, "%s", s ? s + 1 : rp);
-                free(rp);
-            }
-        }
-        conv_title(base, c->model_name, sizeof c->model_name);
-        return;
+        folder_name(c->dir, base, sizeof base);
+        id = base;
     }
     conv_title(id, c->model_name, sizeof c->model_name);
 }
