@@ -58,9 +58,12 @@ elif ! have_pkg tiktoken $tiktoken_version || ! have_pkg tokenizers $tokenizers_
     else
         echo "bench_tok.sh: installing tiktoken@$tiktoken_version tokenizers@$tokenizers_version into $cache" >&2
         mkdir -p "$cache"
+        # Bounded, so that an offline machine skips the peers in seconds.
         if ! (cd "$cache" && npm install --no-audit --no-fund --loglevel=error \
-                tiktoken@$tiktoken_version tokenizers@$tokenizers_version >&2); then
-            peer_skip="npm install failed (offline?)"
+                --fetch-retries=1 --fetch-timeout=20000 \
+                tiktoken@$tiktoken_version tokenizers@$tokenizers_version \
+                >"$cache/npm-install.log" 2>&1); then
+            peer_skip="npm install failed (offline?), see $cache/npm-install.log"
         fi
     fi
 fi
