@@ -124,6 +124,12 @@ typedef struct hf_tmpl_item {
     size_t n_ids;
 } hf_tmpl_item;
 
+/* One slot of the merge-pair hash. */
+typedef struct hf_pair {
+    uint64_t key;           /* (a << 32 | b) + 1, 0 = empty */
+    uint64_t val;           /* rank << 32 | new id */
+} hf_pair;
+
 /* The BPE model. */
 typedef struct hf_bpe {
     uint32_t n_ids;         /* one past the largest vocabulary id */
@@ -132,8 +138,8 @@ typedef struct hf_bpe {
     char *tok;              /* all token strings */
     uint32_t *slots;        /* string hash: id + 1, 0 = empty */
     uint32_t mask;
-    uint64_t *pkeys;        /* pair hash: (a << 32 | b) + 1, 0 = empty */
-    uint64_t *pvals;        /* rank << 32 | new id */
+    hf_pair *pairs;         /* pair hash: key and value side by side, so a
+                             * probe that finds its pair costs one cache miss */
     uint64_t pmask;
     char *unk;              /* unk_token or NULL */
     uint32_t unk_id;
@@ -141,6 +147,11 @@ typedef struct hf_bpe {
     size_t prefix_len, suffix_len;
     int byte_fallback, fuse_unk, ignore_merges;
     uint32_t byte_ids[256]; /* <0xXX> ids, UINT32_MAX if absent */
+    /* The id + 1 of each code point below HF_CP_IDS as a token of its own
+     * (0 if absent): the first step of every word looks up each of its
+     * characters, and byte-level vocabularies use only U+0021..U+0143. */
+#define HF_CP_IDS 1024
+    uint32_t cp_ids[HF_CP_IDS];
 } hf_bpe;
 
 typedef struct slim_hf {

@@ -593,8 +593,7 @@ void slim_hf_free(slim_hf *hf)
     free(m->present);
     free(m->tok);
     free(m->slots);
-    free(m->pkeys);
-    free(m->pvals);
+    free(m->pairs);
     free(m->unk);
     free(m->prefix);
     free(m->suffix);

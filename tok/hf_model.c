@@ -159,6 +159,10 @@ slim_error hf_bpe_build_vocab(hf_bpe *m, const char **toks, const size_t *lens,
         snprintf(name, sizeof name, "<0x%02X>", b);
         m->byte_ids[b] = hf_bpe_lookup(m, name, 6);
     }
+    for (uint32_t cp = 0; cp < HF_CP_IDS; cp++) {
+        char u[4];
+        m->cp_ids[cp] = hf_bpe_lookup(m, u, hf_utf8_put(u, cp)) + 1; /* absent: 0 */
+    }
     return SLIM_OK;
 }
 
@@ -167,24 +171,24 @@ slim_error hf_bpe_reserve_merges(hf_bpe *m, size_t n)
     size_t slots = 16;
     while (slots < 2 * n)
         slots *= 2;
-    m->pkeys = calloc(slots, sizeof *m->pkeys);
-    m->pvals = malloc(slots * sizeof *m->pvals);
+    m->pairs = calloc(slots, sizeof *m->pairs);
     m->pmask = slots - 1;
-    return m->pkeys && m->pvals ? SLIM_OK : SLIM_ERR_NOMEM;
+    return m->pairs ? SLIM_OK : SLIM_ERR_NOMEM;
 }
 
 static inline int pair_get(const hf_bpe *m, uint32_t a, uint32_t b, uint32_t *rank,
                            uint32_t *nid)
 {
-    if (!m->pkeys)
+    if (!m->pairs)
         return 0;
     uint64_t k = ((uint64_t)a << 32 | b) + 1;
     for (uint64_t i = hash_pair(k) & m->pmask;; i = (i + 1) & m->pmask) {
-        if (!m->pkeys[i])
+        const hf_pair *p = &m->pairs[i];
+        if (!p->key)
             return 0;
-        if (m->pkeys[i] == k) {
-            *rank = (uint32_t)(m->pvals[i] >> 32);
-            *nid = (uint32_t)m->pvals[i];
+        if (p->key == k) {
+            *rank = (uint32_t)(p->val >> 32);
+            *nid = (uint32_t)p->val;
             return 1;
         }
     }
@@ -213,10 +217,9 @@ slim_error hf_bpe_add_merge(hf_bpe *m, const char *a, size_t na, const char *b, 
     /* A repeated pair: the later one wins (HF collects into a map). */
     uint64_t k = ((uint64_t)ia << 32 | ib) + 1;
     uint64_t i = hash_pair(k) & m->pmask;
-    while (m->pkeys[i] && m->pkeys[i] != k)
+    while (m->pairs[i].key && m->pairs[i].key != k)
         i = (i + 1) & m->pmask;
-    m->pkeys[i] = k;
-    m->pvals[i] = (uint64_t)rank << 32 | nid;
+    m->pairs[i] = (hf_pair){k, (uint64_t)rank << 32 | nid};
     return SLIM_OK;
 }
 
@@ -308,6 +311,16 @@ slim_error hf_bpe_encode(const hf_bpe *m, const char *s, size_t n, hf_ids *out)
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         size_t e = hf_utf8_next((const uint8_t *)s, n, i, &cp);
+        if (cp < HF_CP_IDS && m->cp_ids[cp] && !(i > 0 && m->prefix) && !(e == n && m->suffix)) {
+            /* The common case: the character alone is a token. */
+            if (have_unk && !add_sym(&v, &nv, &cap, m->unk_id, unk_len, stack))
+                goto done;
+            have_unk = 0;
+            if (!add_sym(&v, &nv, &cap, m->cp_ids[cp] - 1, (uint32_t)(e - i), stack))
+                goto done;
+            i = e;
+            continue;
+        }
         size_t need = m->prefix_len + (e - i) + m->suffix_len;
         if (need > key_cap) {
             char *k = malloc(need);
