@@ -358,72 +358,6 @@ slim_error conv_check_shape(const conv_hparams *hp, const conv_tensor *t, char *
 
 /* ------------------------------------------------------ general.* keys */
 
-void conv_title(const char *id, char *out, size_t cap)
-{
-    /* Metadata.id_to_title: '-' becomes a space; an all-lowercase word that
-     * is not a version ("v1.2") and does not start with a digit is
-     * title-cased (a letter after a non-letter is upper case). */
-    size_t o = 0;
-    const char *p = id;
-    while (*p && o + 1 < cap) {
-        while (*p == '-' || isspace((unsigned char)*p))
-            p++;
-        if (!*p)
-            break;
-        size_t wl = 0;
-        while (p[wl] && p[wl] != '-' && !isspace((unsigned char)p[wl]))
-            wl++;
-        int has_lower = 0, has_upper = 0;
-        for (size_t i = 0; i < wl; i++) {
-            has_lower |= islower((unsigned char)p[i]) != 0;
-            has_upper |= isupper((unsigned char)p[i]) != 0;
-        }
-        int version = p[0] == 'v' && wl > 1 && isdigit((unsigned char)p[1]);
-        for (size_t i = 1; version && i < wl; i++)
-            version = isdigit((unsigned char)p[i]) || (p[i] == '.' && i + 1 < wl &&
-                                                       isdigit((unsigned char)p[i + 1]));
-        int title = has_lower && !has_upper && !version && !isdigit((unsigned char)p[0]);
-        if (o && o + 1 < cap)
-            out[o++] = ' ';
-        for (size_t i = 0; i < wl && o + 1 < cap; i++) {
-            char ch = p[i];
-            if (title) {
-                int after_letter = i > 0 && isalpha((unsigned char)p[i - 1]);
-                ch = (char)(after_letter ? tolower((unsigned char)ch) : toupper((unsigned char)ch));
-            }
-            out[o++] = ch;
-        }
-        p += wl;
-    }
-    out[o] = 0;
-}
-
-void conv_size_label(uint64_t n, char *out, size_t cap)
-{
-    /* gguf-py's model_weight_count_rounded_notation with min_digits 2 */
-    double x = (double)n;
-    double s;
-    char suf;
-    if (x > 1e12) {
-        s = x * 1e-12;
-        suf = 'T';
-    } else if (x > 1e9) {
-        s = x * 1e-9;
-        suf = 'B';
-    } else if (x > 1e6) {
-        s = x * 1e-6;
-        suf = 'M';
-    } else {
-        s = x * 1e-3;
-        suf = 'K';
-    }
-    char digits[32];
-    snprintf(digits, sizeof digits, "%.0f", nearbyint(s));
-    int len = digits[0] == '0' ? 0 : (int)strlen(digits);
-    int fix = len < 2 ? 2 - len : 0;
-    snprintf(out, cap, "%.*f%c", fix, s, suf);
-}
-
 static slim_error kv_u32(slim_gguf_writer *w, const char *arch, const char *key, int64_t v)
 {
     char k[96];
@@ -455,6 +389,11 @@ slim_error conv_write_hf_kvs(const slim_convert *c, slim_gguf_writer *w)
     int convert = c->style == CONV_STYLE_CONVERT;
     if ((e = kv_str(w, "general.architecture", a)) || (e = kv_str(w, "general.type", "model")) ||
         (e = kv_str(w, "general.name", c->model_name)) ||
+        (c->names.version[0] && (e = kv_str(w, "general.version", c->names.version))) ||
+        (c->names.organization[0] &&
+         (e = kv_str(w, "general.organization", c->names.organization))) ||
+        (c->names.finetune[0] && (e = kv_str(w, "general.finetune", c->names.finetune))) ||
+        (c->names.basename[0] && (e = kv_str(w, "general.basename", c->names.basename))) ||
         (c->size_label[0] && (e = kv_str(w, "general.size_label", c->size_label))) ||
         (e = kv_u32(w, a, ".block_count", hp->n_layer)) ||
         (hp->n_ctx >= 0 && (e = kv_u32(w, a, ".context_length", hp->n_ctx))) ||

@@ -42,6 +42,11 @@ typedef struct conv_hparams {
     const char *name_or_path;/* _name_or_path, or NULL */
 } conv_hparams;
 
+/* The parts of a model id ("org/Base-1.5B-Instruct-v2"); "" when absent. */
+typedef struct conv_names {
+    char organization[128], basename[128], finetune[128], version[64], size_label[64];
+} conv_names;
+
 typedef struct conv_tensor {
     slim_convert_tensor pub;  /* name, source, types, shape, sizes */
     char      name[SLIM_GGUF_MAX_NAME];
@@ -62,7 +67,8 @@ struct slim_convert {
     char          *config_text;
     conv_hparams   hp;
     char           model_name[256];
-    char           size_label[32];
+    char           size_label[64];
+    conv_names     names;       /* general.organization, basename, ... */
     conv_tensor   *t;
     uint64_t       n, cap;
     int            threads;
@@ -93,6 +99,10 @@ int64_t conv_head_dim(const conv_hparams *hp);
 
 /* Checks a mapped tensor's shape (ne order) against config.json. */
 slim_error conv_check_shape(const conv_hparams *hp, const conv_tensor *t, char *msg, size_t cap);
+
+/* get_model_id_components of gguf-py's Metadata: nothing for an id with a
+ * space; `params` tells a size label from a context length ("128k"). */
+void conv_name_parts(const char *id, uint64_t params, conv_names *out);
 
 /* general.name as the converter derives it from a folder or model id. */
 void conv_title(const char *id, char *out, size_t cap);

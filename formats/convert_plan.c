@@ -167,6 +167,31 @@ static void model_name(slim_convert *c)
     conv_title(id, c->model_name, sizeof c->model_name);
 }
 
+/* general.organization, basename, finetune, version and size_label: from
+ * _name_or_path (a model id) first, then the folder's name, each filling what
+ * is still missing; the size label falls back to the parameter count. */
+static void name_parts(slim_convert *c)
+{
+    const char *ids[2] = { c->hp.name_or_path, NULL };
+    char base[256];
+    folder_name(c->dir, base, sizeof base);
+    ids[1] = base;
+    if (ids[0] && strchr(ids[0], '/') && strchr(strchr(ids[0], '/') + 1, '/'))
+        ids[0] = NULL;
+    conv_names *nm = &c->names;
+    for (int k = 0; k < 2; k++) {
+        conv_names p;
+        conv_name_parts(ids[k], c->info.n_params, &p);
+#define FILL(f) if (!nm->f[0]) memcpy(nm->f, p.f, sizeof nm->f);
+        FILL(organization) FILL(basename) FILL(finetune) FILL(version) FILL(size_label)
+#undef FILL
+    }
+    if (nm->size_label[0])
+        snprintf(c->size_label, sizeof c->size_label, "%s", nm->size_label);
+    else
+        conv_size_label(c->info.n_params, c->size_label, sizeof c->size_label);
+}
+
 /* The converter writes rope_freqs first (generate_extra_tensors). */
 static slim_error add_rope_freqs(slim_convert *c)
 {
@@ -506,7 +531,7 @@ slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
         c->info.out_bytes += c->t[i].pub.out_bytes;
     }
     if (!e && c->st)
-        conv_size_label(c->info.n_params, c->size_label, sizeof c->size_label);
+        name_parts(c);
     if (e) {
         if (msg && msg_cap && !msg[0])
             conv_fail(msg, msg_cap, e, "%s: %s", input, slim_strerror(e));

@@ -274,6 +274,50 @@ Test(convert, llama3_rope_freqs)
     remove_tiny();
 }
 
+static void assert_kv_str(const slim_gguf *g, const char *key, const char *want)
+{
+    slim_string v;
+    cr_assert_eq(slim_gguf_get_str(g, key, &v), SLIM_OK, "no %s", key);
+    cr_assert(v.len == strlen(want) && !memcmp(v.data, want, v.len), "%s = '%.*s', want '%s'",
+              key, (int)v.len, v.data, want);
+}
+
+Test(convert, general_names_as_the_converter)
+{
+    /* known answers of gguf-py's get_model_id_components: _name_or_path
+     * gives the name, organization, basename and (a size far from the
+     * parameter count) finetune; the folder's name fills version and size */
+    extra_config = ", \"_name_or_path\": \"meta-llama/Llama-3.2-1B\"";
+    make_tiny("LlamaForCausalLM", VOC, NULL, NULL);
+    extra_config = "";
+    char parent[160], moved[200], cmd[800], out[300], msg[512];
+    snprintf(parent, sizeof parent, "%s-names", dir);
+    snprintf(moved, sizeof moved, "%s/Mixtral-8x7B-v0.1", parent);
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir %s && mv %s %s", parent, parent, dir, moved);
+    cr_assert(system(cmd) == 0);
+    slim_convert_options o = { .type = "F32", .no_tokenizer = 1 };
+    slim_convert *c;
+    cr_assert_eq(slim_convert_plan(moved, &o, &c, msg, sizeof msg), SLIM_OK, "%s", msg);
+    snprintf(out, sizeof out, "%s/out.gguf", parent);
+    cr_assert_eq(slim_convert_write(c, out, NULL, NULL, msg, sizeof msg), SLIM_OK, "%s", msg);
+    slim_convert_free(c);
+    slim_gguf *g;
+    cr_assert_eq(slim_gguf_open(out, &g, NULL), SLIM_OK);
+    static const char *const want[][2] = {
+        { "general.name", "Llama 3.2 1B" }, { "general.version", "v0.1" },
+        { "general.organization", "Meta Llama" }, { "general.finetune", "1b" },
+        { "general.basename", "Llama-3.2" }, { "general.size_label", "8x7B" },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_kv_str(g, want[i][0], want[i][1]);
+        /* in the converter's order, after architecture and type */
+        cr_assert_eq(slim_gguf_find_kv(g, want[i][0]), slim_gguf_kv_at(g, 2 + i));
+    }
+    slim_gguf_close(g);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", parent);
+    cr_assert(system(cmd) == 0);
+}
+
 Test(convert, bad_inputs_are_named)
 {
     slim_convert *c;
