@@ -1108,9 +1108,10 @@ SLIM_API int slim_imatrix_is_legacy(const slim_imatrix *m);
  * order, types and bytes; Q and K un-permuted for Llama). Other types,
  * pure, overrides, an imatrix or a GGUF input give what convert_hf_to_gguf.py
  * followed by llama-quantize gives (its tensor order, its rules, the
- * quantization keys at the end). general.name follows the converter for a
- * plain folder name or _name_or_path; its model-card and name-part
- * heuristics (basename, finetune, version) are not reproduced.
+ * quantization keys at the end). general.name, basename, finetune, version,
+ * organization and size_label follow the converter's heuristics on
+ * _name_or_path and the folder's name; model-card (README.md) metadata is
+ * not read.
  */
 
 /** A planned conversion (opaque). Used by one thread at a time. */
