@@ -56,9 +56,10 @@ static slim_error get_int(const jl_doc *d, const char *const *keys, int required
             return conv_fail(msg, cap, SLIM_ERR_BAD_JSON, "config.json: '%s' is missing", keys[0]);
         return SLIM_OK;
     }
-    if (!jl_is(v, JL_INT) || v->u.i < 0 || v->u.i > UINT32_MAX)
+    /* below 2^31, so the products of two counts never overflow */
+    if (!jl_is(v, JL_INT) || v->u.i < 0 || v->u.i > INT32_MAX)
         return conv_fail(msg, cap, SLIM_ERR_BAD_JSON,
-                         "config.json: '%s' is not an integer in 0..2^32-1", v->key);
+                         "config.json: '%s' is not an integer in 0..2^31-1", v->key);
     *out = v->u.i;
     return SLIM_OK;
 }
