@@ -522,21 +522,21 @@ slim_error slim_batch_run(const char *const *inputs, size_t n_inputs,
     if (!e)
         e = tokfile_open(o->format, b.dtype, o->output, o->shard_tokens, &w);
     st->total_bytes = total_size(inputs, n_inputs);
-    int started = 0;
-    if (!e) {
+    int started = 0, sync_up = !e; /* the lock and the workers exist */
+    if (sync_up) {
         pthread_mutex_init(&b.m, NULL);
         pthread_cond_init(&b.work_cv, NULL);
         pthread_cond_init(&b.done_cv, NULL);
         for (; started < threads; started++)
             if (pthread_create(&tids[started], NULL, worker, &b) != 0)
                 break;
-        if (started == 0)
+        if (started == 0)   /* fewer workers than asked still do the job */
             e = SLIM_ERR_NOMEM;
     }
     feed f = { .inputs = inputs, .n_inputs = n_inputs };
     if (!e)
         e = pipeline(&b, &f, w, st, where, t0);
-    if (b.slots && tids && started >= 0 && w) {
+    if (sync_up) {
         pthread_mutex_lock(&b.m);
         b.quit = 1;
         pthread_cond_broadcast(&b.work_cv);
