@@ -35,6 +35,7 @@
 #include <string.h>
 
 #define ROUNDS 3
+#define WEIGHT_FLOOR 0.02   /* of the block's mean importance, see optimize_range */
 #define MAX_SUB 16
 
 /* One super-block being optimized. */
@@ -560,7 +561,8 @@ static double refine_d(const kq_format *f, const float *x, const float *w, kq_st
 }
 
 static void optimize_block(const kq_format *f, slim_dequantize_row_fn deq, const float *x,
-                           const float *w, uint8_t *blk, size_t block_bytes)
+                           const float *w, const float *w_accept, uint8_t *blk,
+                           size_t block_bytes)
 {
     kq_state st;
     memset(&st, 0, sizeof st);
@@ -579,7 +581,7 @@ static void optimize_block(const kq_format *f, slim_dequantize_row_fn deq, const
     uint8_t cand[sizeof(block_q6_K) > sizeof(block_q5_K) ? sizeof(block_q6_K)
                                                           : sizeof(block_q5_K)];
     f->write(cand, &st);
-    if (dequantized_error(deq, cand, x, w) < dequantized_error(deq, blk, x, w))
+    if (dequantized_error(deq, cand, x, w_accept) < dequantized_error(deq, blk, x, w_accept))
         memcpy(blk, cand, block_bytes);
 }
 
@@ -600,13 +602,26 @@ static slim_error optimize_range(void *ctx, int64_t begin, int64_t end)
     float ones[QK_K];
     for (int i = 0; i < QK_K; i++)
         ones[i] = 1.0f;
-    for (int64_t r = begin; r < end; r++)
-        for (int64_t b = 0; b < j->cols / QK_K; b++) {
-            const float *w = j->imatrix ? j->imatrix + b * QK_K : ones;
-            optimize_block(j->f, j->deq, j->src + r * j->cols + b * QK_K, w,
+    float floored[QK_K];
+    for (int64_t b = 0; b < j->cols / QK_K; b++) {
+        const float *w = j->imatrix ? j->imatrix + b * QK_K : ones;
+        if (j->imatrix) {
+            /* The search weights get a floor: columns with (almost) no
+             * importance would otherwise be given up entirely, with errors
+             * far beyond ggml's there. Acceptance uses the true weights. */
+            double mean = 0;
+            for (int i = 0; i < QK_K; i++)
+                mean += w[i];
+            mean /= QK_K;
+            for (int i = 0; i < QK_K; i++)
+                floored[i] = w[i] + (float)(WEIGHT_FLOOR * mean);
+        }
+        for (int64_t r = begin; r < end; r++)
+            optimize_block(j->f, j->deq, j->src + r * j->cols + b * QK_K,
+                           j->imatrix ? floored : ones, w,
                            j->dst + (size_t)r * j->row_bytes + (size_t)b * j->block_bytes,
                            j->block_bytes);
-        }
+    }
     return SLIM_OK;
 }
 
