@@ -529,15 +529,17 @@ static slim_error pre_one(const hf_pre *p, const char *s, size_t n, int first, h
         } else if (!spans_push(sp, 0, tmp->n, 0)) {
             return SLIM_ERR_NOMEM;
         }
+        char small[256]; /* most pieces: no allocation */
         for (size_t k = 0; k < sp->n; k++) {
             size_t b = sp->v[k].b, e = sp->v[k].e, m = 0;
-            char *mapped = malloc(2 * (e - b) + 1);
+            char *mapped = 2 * (e - b) <= sizeof small ? small : malloc(2 * (e - b));
             if (!mapped)
                 return SLIM_ERR_NOMEM;
             for (size_t i = b; i < e; i++)
                 m += hf_utf8_put(mapped + m, hf_byte_char((uint8_t)tmp->p[i]));
             int ok = piece_add(out, mapped, m, first && b == 0);
-            free(mapped);
+            if (mapped != small)
+                free(mapped);
             if (!ok)
                 return SLIM_ERR_NOMEM;
         }
