@@ -109,41 +109,27 @@ static void write_k4(uint8_t *sc, uint8_t *L, const kq_state *st)
         L[i] = (uint8_t)st->q[i];
 }
 
-static void read_q4k(const void *blk, kq_state *st)
-{
-    block_q4_K y;
-    memcpy(&y, blk, sizeof y);
-    read_k4(y.scales, y.d, y.dmin, st);
-}
-
-static void write_q4k(void *blk, const kq_state *st)
-{
-    block_q4_K y;
-    uint8_t L[QK_K];
-    y.d = st->d;
-    y.dmin = st->dmin;
-    write_k4(y.scales, L, st);
-    slim_q4k_pack(&y, L);
-    memcpy(blk, &y, sizeof y);
-}
-
-static void read_q5k(const void *blk, kq_state *st)
-{
-    block_q5_K y;
-    memcpy(&y, blk, sizeof y);
-    read_k4(y.scales, y.d, y.dmin, st);
-}
-
-static void write_q5k(void *blk, const kq_state *st)
-{
-    block_q5_K y;
-    uint8_t L[QK_K];
-    y.d = st->d;
-    y.dmin = st->dmin;
-    write_k4(y.scales, L, st);
-    slim_q5k_pack(&y, L);
-    memcpy(blk, &y, sizeof y);
-}
+/* read_q4k/write_q4k and read_q5k/write_q5k: only the level packing differs. */
+#define K4_FORMAT(t, block, pack)                                                          \
+    static void read_##t(const void *blk, kq_state *st)                                   \
+    {                                                                                      \
+        block y;                                                                           \
+        memcpy(&y, blk, sizeof y);                                                         \
+        read_k4(y.scales, y.d, y.dmin, st);                                                \
+    }                                                                                      \
+    static void write_##t(void *blk, const kq_state *st)                                  \
+    {                                                                                      \
+        block y;                                                                           \
+        uint8_t L[QK_K];                                                                   \
+        memset(&y, 0, sizeof y);                                                           \
+        y.d = st->d;                                                                       \
+        y.dmin = st->dmin;                                                                 \
+        write_k4(y.scales, L, st);                                                         \
+        pack(&y, L);                                                                       \
+        memcpy(blk, &y, sizeof y);                                                         \
+    }
+K4_FORMAT(q4k, block_q4_K, slim_q4k_pack)
+K4_FORMAT(q5k, block_q5_K, slim_q5k_pack)
 
 static void read_q3k(const void *blk, kq_state *st)
 {

@@ -179,21 +179,24 @@ static const char *data_path(char *buf, size_t size, const char *rel)
     return buf;
 }
 
-Test(mix, synth_models_all_file_types)
+/* Checks every file of a type table under the shared data; returns the count. */
+static int check_shared_table(const char *rel)
 {
     char path[4096];
-    if (!data_path(path, sizeof path, "models/synth-llama-a/TYPES-all-models.txt"))
+    if (!data_path(path, sizeof path, rel))
         cr_skip_test("shared data absent (../shared/data)");
-    int n = check_type_table(path);
+    return check_type_table(path);
+}
+
+Test(mix, synth_models_all_file_types)
+{
+    int n = check_shared_table("models/synth-llama-a/TYPES-all-models.txt");
     cr_assert_geq(n, 40, "checked %d files", n);
 }
 
 Test(mix, stories260K_fallbacks)
 {
-    char path[4096];
-    if (!data_path(path, sizeof path, "models/stories260K-gguf-llamacpp/tensor-types.txt"))
-        cr_skip_test("shared data absent (../shared/data)");
-    int n = check_type_table(path);
+    int n = check_shared_table("models/stories260K-gguf-llamacpp/tensor-types.txt");
     cr_assert_eq(n, 7, "checked %d files", n);
 }
 
