@@ -17,6 +17,7 @@
 typedef struct out_file {
     slim_outfile f;
     slim_batch_output info;
+    XXH3_state_t *hash;    /* hashed as written (flat data), else read back */
 } out_file;
 
 struct tokfile_writer {
@@ -124,6 +125,8 @@ static slim_error start_file(tokfile_writer *w, const char *ext)
         return e;
     }
     w->n_files++;
+    /* Large writes: the writer thread's time is the pipeline's bound. */
+    setvbuf(o->f.f, NULL, _IOFBF, 1 << 20);
     return SLIM_OK;
 }
 
@@ -135,6 +138,14 @@ static slim_error open_shard(tokfile_writer *w)
     w->cur = w->n_files - 1;
     w->open = 1;
     w->n_lens = 0;
+    /* Data written in order is hashed on the way (no second read); an npy
+     * header is rewritten at the end, so npy files are read back. */
+    if (w->format != SLIM_TOKFILE_NPY) {
+        out_file *o = &w->files[w->cur];
+        if (!(o->hash = XXH3_createState()))
+            return SLIM_ERR_NOMEM;
+        XXH3_64bits_reset(o->hash);
+    }
     if (w->format == SLIM_TOKFILE_NPY) {
         uint8_t head[TOKFILE_NPY_HEADER];
         tokfile_npy_header(head, tokfile_npy_descr(w->dtype), 0); /* rewritten at close */
@@ -147,9 +158,13 @@ static slim_error open_shard(tokfile_writer *w)
 static slim_error seal(out_file *o)
 {
     slim_error e = slim_outfile_close(&o->f);
-    if (e)
-        return e;
-    return tokfile_hash(o->f.tmp, &o->info.xxh3, &o->info.bytes);
+    if (e || !o->hash)
+        return e ? e : tokfile_hash(o->f.tmp, &o->info.xxh3, &o->info.bytes);
+    o->info.xxh3 = XXH3_64bits_digest(o->hash);
+    o->info.bytes = o->f.written;
+    XXH3_freeState(o->hash);
+    o->hash = NULL;
+    return SLIM_OK;
 }
 
 static slim_error write_le(slim_outfile *f, uint64_t v, int bytes)
@@ -257,6 +272,8 @@ slim_error tokfile_add(tokfile_writer *w, const void *payload, size_t bytes, uin
     }
     o->info.documents++;
     o->info.tokens += tokens;
+    if (o->hash)
+        XXH3_64bits_update(o->hash, payload, bytes);
     return slim_outfile_write(&o->f, payload, bytes);
 }
 
@@ -265,6 +282,7 @@ static void free_writer(tokfile_writer *w)
     for (size_t i = 0; i < w->n_files; i++) {
         slim_outfile_abort(&w->files[i].f);
         free(w->files[i].info.path);
+        XXH3_freeState(w->files[i].hash);
     }
     free(w->files);
     free(w->lens);

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <stdint.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 /* ---- helpers ---- */
 
@@ -299,6 +300,14 @@ Test(batch, megatron_shards_and_merge)
         cr_expect_eq(st.outputs[2 * i].tokens, t);
     }
     cr_expect_eq(sum_docs, docs);
+    /* Every output's size and checksum, as listed. */
+    for (size_t i = 0; i < st.n_outputs; i++) {
+        size_t n;
+        uint8_t *p = get(st.outputs[i].path, &n);
+        cr_expect_eq(st.outputs[i].bytes, n, "%s", st.outputs[i].path);
+        cr_expect_eq(st.outputs[i].xxh3, XXH3_64bits(p, n), "%s", st.outputs[i].path);
+        free(p);
+    }
     size_t n_parts = st.n_outputs / 2;
     slim_batch_stats_free(&st);
     slim_parse_error pe;
