@@ -69,6 +69,7 @@ void slim_vocab_free(slim_vocab *v)
         free(v->bytes);
     free(v->slots);
     free(v->pair_rank);
+    free(v->filter);
     memset(v, 0, sizeof *v);
 }
 
@@ -99,9 +100,15 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
     uint32_t slots = 2 * n_tokens + 16;
     v->slots = alloc_slots(slots);
     v->pair_rank = malloc(65536 * sizeof *v->pair_rank);
+    /* About 10 filter bits per token: 3% false positives. */
+    uint32_t words = 64;
+    while (words < n_tokens / 8)
+        words <<= 1;
+    v->filter = calloc(words, sizeof *v->filter);
+    v->filter_mask = words - 1;
     if (v->pair_rank)
         memset(v->pair_rank, 0xFF, 65536 * sizeof *v->pair_rank); /* SLIM_NO_RANK */
-    if (!v->slots || !v->pair_rank) {
+    if (!v->slots || !v->pair_rank || !v->filter) {
         slim_vocab_free(v);
         return SLIM_ERR_NOMEM;
     }
@@ -143,6 +150,7 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
             v->slots[i].lo = (uint32_t)ks[k].head;
             v->slots[i].hi = (uint32_t)(ks[k].head >> 32);
             v->slots[i].meta = r | (uint32_t)n << 24;
+            v->filter[(ks[k].hash >> 32) & v->filter_mask] |= slim_vocab_filter_bits(ks[k].hash);
             if (n > v->max_len)
                 v->max_len = (uint32_t)n;
             if (n == 1)

@@ -48,6 +48,8 @@ typedef struct slim_vocab {
     void *owner;        /* if set, the allocation bytes points into */
     slim_vocab_slot *slots;
     uint32_t n_slots;
+    uint32_t filter_mask;  /* words in filter - 1 */
+    uint64_t *filter;      /* Bloom filter of the keys (slim_vocab_maybe) */
     uint32_t max_len;   /* longest token, bytes */
     uint32_t byte_rank[256]; /* rank of each single byte, SLIM_NO_RANK if none */
     /* Rank of each two-byte string (index b0 | b1 << 8): BPE starts every
@@ -121,15 +123,33 @@ static inline uint32_t slim_vocab_slot_of(const slim_vocab *v, uint64_t hash)
     return (uint32_t)(((hash & 0xFFFFFFFFu) * v->n_slots) >> 32);
 }
 
+/* The filter's three bits for a hash, in one 64-bit word (a blocked Bloom
+ * filter: one memory access); hash bits above the slot's. */
+static inline uint64_t slim_vocab_filter_bits(uint64_t hash)
+{
+    return 1ull << (hash >> 46 & 63) | 1ull << (hash >> 52 & 63) | 1ull << (hash >> 58);
+}
+
+/* 0 if the key is certainly not a token (most misses end here, in a table
+ * a few hundred KiB small instead of megabytes of slots). */
+static inline int slim_vocab_maybe(const slim_vocab *v, slim_vocab_key k)
+{
+    uint64_t bits = slim_vocab_filter_bits(k.hash);
+    return (v->filter[(k.hash >> 32) & v->filter_mask] & bits) == bits;
+}
+
 static inline void slim_vocab_prefetch(const slim_vocab *v, slim_vocab_key k)
 {
-    __builtin_prefetch(&v->slots[slim_vocab_slot_of(v, k.hash)]);
+    if (slim_vocab_maybe(v, k))
+        __builtin_prefetch(&v->slots[slim_vocab_slot_of(v, k.hash)]);
 }
 
 /* The rank of p[0..n) whose key is k, or SLIM_NO_RANK. */
 static inline uint32_t slim_vocab_probe(const slim_vocab *v, const uint8_t *p, size_t n,
                                         slim_vocab_key k)
 {
+    if (!slim_vocab_maybe(v, k))
+        return SLIM_NO_RANK;
     uint32_t lo = (uint32_t)k.head, hi = (uint32_t)(k.head >> 32);
     for (uint32_t i = slim_vocab_slot_of(v, k.hash);;) {
         const slim_vocab_slot *s = &v->slots[i];
