@@ -99,12 +99,14 @@ slim_error slim_vocab_build(slim_vocab *v, uint32_t n_ranks, uint32_t *offset,
      * (most candidate pairs are not tokens). */
     uint32_t slots = 2 * n_tokens + 16;
     v->slots = alloc_slots(slots);
-    v->pair_rank = malloc(65536 * sizeof *v->pair_rank);
+    v->pair_rank = populated(malloc(65536 * sizeof *v->pair_rank), 65536 * sizeof *v->pair_rank);
     /* About 10 filter bits per token: 3% false positives. */
     uint32_t words = 64;
     while (words < n_tokens / 8)
         words <<= 1;
-    v->filter = calloc(words, sizeof *v->filter);
+    v->filter = populated(malloc(words * sizeof *v->filter), words * sizeof *v->filter);
+    if (v->filter)
+        memset(v->filter, 0, words * sizeof *v->filter);
     v->filter_mask = words - 1;
     if (v->pair_rank)
         memset(v->pair_rank, 0xFF, 65536 * sizeof *v->pair_rank); /* SLIM_NO_RANK */
