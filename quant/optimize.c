@@ -52,6 +52,8 @@ typedef struct kq_format {
     int qmin, qmax;          /* levels */
     int smin, smax;          /* scales and mins */
     int affine;              /* has a min per sub-block */
+    int refine;              /* steps of refine_d: cheap where the sub-block
+                                search is small (16 values), few where not */
     void (*read)(const void *blk, kq_state *st);
     void (*write)(void *blk, const kq_state *st);
 } kq_format;
@@ -183,11 +185,11 @@ static void write_q6k(void *blk, const kq_state *st)
 }
 
 static const kq_format formats[] = {
-    { SLIM_TYPE_Q2_K, 16, 16, 0, 3, 0, 15, 1, read_q2k, write_q2k },
-    { SLIM_TYPE_Q3_K, 16, 16, -4, 3, -32, 31, 0, read_q3k, write_q3k },
-    { SLIM_TYPE_Q4_K, 8, 32, 0, 15, 0, 63, 1, read_q4k, write_q4k },
-    { SLIM_TYPE_Q5_K, 8, 32, 0, 31, 0, 63, 1, read_q5k, write_q5k },
-    { SLIM_TYPE_Q6_K, 16, 16, -32, 31, -128, 127, 0, read_q6k, write_q6k },
+    { SLIM_TYPE_Q2_K, 16, 16, 0, 3, 0, 15, 1, 8, read_q2k, write_q2k },
+    { SLIM_TYPE_Q3_K, 16, 16, -4, 3, -32, 31, 0, 8, read_q3k, write_q3k },
+    { SLIM_TYPE_Q4_K, 8, 32, 0, 15, 0, 63, 1, 2, read_q4k, write_q4k },
+    { SLIM_TYPE_Q5_K, 8, 32, 0, 31, 0, 63, 1, 2, read_q5k, write_q5k },
+    { SLIM_TYPE_Q6_K, 16, 16, -32, 31, -128, 127, 0, 4, read_q6k, write_q6k },
 };
 
 static const kq_format *format_of(slim_type t)
@@ -515,10 +517,9 @@ static double sub_pass(const kq_format *f, const float *x, const float *w, kq_st
 }
 
 /*
- * A larger move: d times r (r = 1 +- k/32) with every sub-block searched
- * again for the new d, for the few r around 1. Keeps the best.
+ * A larger move: d times r (r = 1 +- k/64, k up to the format's `refine`)
+ * with every sub-block searched again for the new d. Keeps the best.
  */
-#define REFINE_STEPS 8
 
 static double refine_d(const kq_format *f, const float *x, const float *w, kq_state *st,
                        double err)
@@ -527,7 +528,7 @@ static double refine_d(const kq_format *f, const float *x, const float *w, kq_st
     if (!(v0 > 0))
         return err;
     kq_state best = *st;
-    for (int k = -REFINE_STEPS; k <= REFINE_STEPS; k++) {
+    for (int k = -f->refine; k <= f->refine; k++) {
         uint16_t h = slim_f32_to_half(v0 * (1.0f + (float)k / 64.0f));
         float v = slim_half_to_f32(h);
         if (k == 0 || h == st->d || !(v > 0) || !isfinite(v))
