@@ -50,8 +50,10 @@ slim_error slim_bpe_reserve(slim_bpe_scratch *s, size_t n)
     s->tok = slim_tok_alloc_big(cap * sizeof *s->tok);
     s->heap = slim_tok_alloc_big(3 * cap * sizeof *s->heap);
     s->out = slim_tok_alloc_big(cap * sizeof *s->out);
-    s->keys = slim_tok_alloc_big(cap * sizeof *s->keys);
-    s->keys_tmp = slim_tok_alloc_big(cap * sizeof *s->keys_tmp);
+    /* Sorting buckets uses a little of these: small pages, so touching the
+     * start of one does not zero 2 MiB. */
+    s->keys = malloc(cap * sizeof *s->keys);
+    s->keys_tmp = malloc(cap * sizeof *s->keys_tmp);
     if (!s->nxt || !s->prv || !s->pair || !s->tok || !s->heap || !s->out || !s->keys ||
         !s->keys_tmp) {
         free_piece_arrays(s);
