@@ -50,14 +50,12 @@ make_corpus() {
     local out=$cache/batch-corpus-$1M.jsonl
     if [ ! -s "$out" ]; then
         echo "bench_batch.sh: generating $out" >&2
-        local want=$(($1 * 1048576)) size=0
-        : > "$out.tmp"
-        while [ "$size" -lt "$want" ]; do
-            for f in "$data"/corpora/*.jsonl; do
-                cat "$f" >> "$out.tmp"
-            done
-            size=$(stat -c %s "$out.tmp")
-        done
+        local want=$(($1 * 1048576)) pass=$cache/batch-pass.jsonl
+        cat "$data"/corpora/*.jsonl > "$pass"
+        # Whole passes over the corpora: ceil(want / pass size) copies.
+        local n=$(( (want + $(stat -c %s "$pass") - 1) / $(stat -c %s "$pass") ))
+        yes "$pass" | head -n "$n" | xargs cat > "$out.tmp"
+        rm -f "$pass"
         mv "$out.tmp" "$out"
     fi
     echo "$out"
@@ -101,6 +99,10 @@ echo "| slim-tok batch, 1 thread | $(row batch-1 4) | $(row batch-1 5) | $b1_wal
 echo "| slim-tok batch, $cores threads | $(row batch-$cores 4) | $(row batch-$cores 5) | $bn_wall | $bn_cpu |"
 echo
 echo "- speed-up 1 -> $cores threads (wall): $(ratio "$bn_wall" "$b1_wall")x"
+# On an idle machine, 1 thread runs the worker on one core (wall = its CPU
+# W) and $cores threads share W plus the reading/writing thread's M.
+w1=$(awk -v c="$(row batch-1 5)" -v m="$(row batch-1 6)" 'BEGIN { print c - m }')
+echo "- reading/writing thread: $(row batch-1 6) s CPU of $(row batch-1 5) s with 1 thread; speed-up on idle cores estimated from CPU times, $cores W / (W + M): $(awk -v w="$w1" -v m="$(row batch-$cores 6)" -v c="$(row batch-$cores 5)" -v n="$cores" 'BEGIN { printf "%.2f", n * w / c }')x"
 echo "- batch per core against single-document encode: $(ratio "$b1_wall" "$enc_wall") (wall), $(ratio "$b1_cpu" "$enc_cpu") (CPU; batch CPU includes its reading and writing thread)"
 
 # ---- against Hugging Face tokenizers' encodeBatch ----
