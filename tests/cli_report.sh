@@ -24,6 +24,16 @@ expect 1 "nothing.gguf" "$Q" report nothing.gguf nothing.gguf
 echo "not a gguf file" > junk.gguf
 expect 1 "junk.gguf" "$Q" report junk.gguf junk.gguf
 
+# raw --optimize: same format and size as ggml's, error not larger
+"$Q" gen --rows 8 --cols 256 --seed 5 -o w.f32 || bad "gen"
+expect 0 "" "$Q" raw -t q3_K -c 256 --stats --json w.f32 -o ggml.q
+ggml_rmse=$(grep -o '"rmse":[^,]*' out.txt | cut -d: -f2)
+expect 0 "" "$Q" raw --optimize -t q3_K -c 256 --stats --json w.f32 -o opt.q
+opt_rmse=$(grep -o '"rmse":[^,]*' out.txt | cut -d: -f2)
+[ "$(stat -c %s ggml.q)" = "$(stat -c %s opt.q)" ] || bad "--optimize changed the size"
+python3 -c "import sys; sys.exit(0 if float('$opt_rmse') <= float('$ggml_rmse') else 1)" \
+    || bad "--optimize rmse $opt_rmse > ggml's $ggml_rmse"
+
 gg=$data/models/stories260K-gguf-llamacpp
 if [ ! -d "$gg" ]; then
     echo "cli_report.sh: shared data absent ($data): model checks skipped"
