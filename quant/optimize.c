@@ -243,15 +243,21 @@ static double score_sub(const kq_format *f, const float *x, const float *w, int 
     return err;
 }
 
-static double score_block(const kq_format *f, const float *x, const float *w, kq_state *st)
+/* Sub-block j with the state's scales: its error, its levels set to the best. */
+static double score_sub_of(const kq_format *f, const float *x, const float *w, kq_state *st,
+                           int j)
 {
     float d = slim_half_to_f32(st->d), dm = slim_half_to_f32(st->dmin);
+    int o = j * f->sublen;
+    return score_sub(f, x + o, w + o, f->sublen, d * (float)st->s[j],
+                     f->affine ? dm * (float)st->m[j] : 0.0f, st->q + o);
+}
+
+static double score_block(const kq_format *f, const float *x, const float *w, kq_state *st)
+{
     double err = 0;
-    for (int j = 0; j < f->nsub; j++) {
-        int o = j * f->sublen;
-        err += score_sub(f, x + o, w + o, f->sublen, d * (float)st->s[j],
-                         f->affine ? dm * (float)st->m[j] : 0.0f, st->q + o);
-    }
+    for (int j = 0; j < f->nsub; j++)
+        err += score_sub_of(f, x, w, st, j);
     return err;
 }
 
@@ -504,12 +510,9 @@ static double dequantized_error(slim_dequantize_row_fn deq, const void *blk, con
 /* Step 1 on every sub-block; returns the block's error. */
 static double sub_pass(const kq_format *f, const float *x, const float *w, kq_state *st)
 {
-    float d = slim_half_to_f32(st->d), dm = slim_half_to_f32(st->dmin);
     double err = 0;
     for (int j = 0; j < f->nsub; j++) {
-        int o = j * f->sublen;
-        double ej = score_sub(f, x + o, w + o, f->sublen, d * (float)st->s[j],
-                              f->affine ? dm * (float)st->m[j] : 0.0f, st->q + o);
+        double ej = score_sub_of(f, x, w, st, j);
         improve_sub(f, x, w, st, j, &ej);
         err += ej;
     }
