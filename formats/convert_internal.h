@@ -74,6 +74,7 @@ struct slim_convert {
     int            threads;
     slim_imatrix  *im;        /* --imatrix, or NULL */
     int            no_tokenizer;
+    int            optimize;     /* slim_quantize_optimized instead of slim_quantize */
     const volatile int *cancel;
     float         *rope_freqs; /* generated rope_freqs.weight data */
     char          *im_path;

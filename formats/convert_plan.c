@@ -477,6 +477,7 @@ slim_error slim_convert_plan(const char *input, const slim_convert_options *opt,
         return SLIM_ERR_NOMEM;
     c->threads = opt->threads;
     c->no_tokenizer = opt->no_tokenizer;
+    c->optimize = opt->optimize;
     c->cancel = opt->cancel;
     slim_error e = SLIM_OK;
     if (opt->imatrix) {

@@ -128,8 +128,8 @@ static slim_error write_tensor(slim_convert *c, uint64_t idx, slim_gguf_writer *
                 return conv_fail(msg, cap, e, "tensor %s: cannot read: %s", p->name,
                                  slim_strerror(e));
             slim_position where = { 0, 0 };
-            e = slim_quantize(p->type, b->f32, b->out, n, cols, t->imatrix, c->threads,
-                              &where);
+            e = (c->optimize ? slim_quantize_optimized : slim_quantize)(
+                    p->type, b->f32, b->out, n, cols, t->imatrix, c->threads, &where);
             if (e == SLIM_ERR_NONFINITE) {
                 int64_t r = source_row(t, rows, r0 + where.row);
                 return conv_fail(msg, cap, e, "tensor %s (%s) holds NaN or Inf at row %lld, "

@@ -1135,6 +1135,11 @@ typedef struct slim_convert_options {
      * folder's tokenizer is required, see slim_gguf_writer_add_hf_tokenizer;
      * llama.cpp cannot run a file without one). */
     int no_tokenizer;
+    /* Beyond llama.cpp (opt-in): quantize with slim_quantize_optimized (a scale
+     * search that lowers the weighted squared error in the same formats, so
+     * llama.cpp loads the file; the bytes then differ from llama-quantize's).
+     * Much slower: a few ms of CPU per 256 weights for the K-quants. */
+    int optimize;
     const volatile int *cancel; /* optional: non-zero (set by a signal handler)
                                    stops slim_convert_write after the current
                                    chunk (SLIM_ERR_IO, errno EINTR), removing

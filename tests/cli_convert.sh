@@ -60,5 +60,23 @@ else
     expect 0 "" "$Q" convert $hf --type F16 --no-tokenizer -o x.gguf
 fi
 
+# --optimize: same types and size as llama-quantize's choice, lower error on the K-quant tensor
+synth=$data/models/synth-llama-a/hf
+if [ -d "$synth" ]; then
+    ov='blk\.0\.attn_q=q4_K'
+    expect 0 "" "$Q" convert "$synth" --type Q8_0 --tensor-type "$ov" -o plain.gguf
+    expect 0 "" "$Q" convert "$synth" --type Q8_0 --tensor-type "$ov" --optimize -o opt.gguf
+    [ "$(stat -c %s plain.gguf)" = "$(stat -c %s opt.gguf)" ] || bad "--optimize changed the file size"
+    cmp -s plain.gguf opt.gguf && bad "--optimize wrote the same bytes as llama.cpp's quantizer"
+    rel() { "$Q" report "$synth" "$1" | awk '$1 == "blk.0.attn_q.weight" { print $2, $4 }'; }
+    p=$(rel plain.gguf) o=$(rel opt.gguf)
+    case "$p $o" in
+        "q4_K "*" q4_K "*) python3 -c "import sys; sys.exit(0 if float('${o#* }') < float('${p#* }') else 1)" ||
+                               bad "--optimize did not lower blk.0.attn_q's error: $p vs $o" ;;
+        *) bad "report rows: '$p' '$o'" ;;
+    esac
+    rm -f plain.gguf opt.gguf
+fi
+
 echo "cli_convert.sh: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -37,6 +37,9 @@ static const char usage_convert[] =
     "                          (repeatable; the first match wins; as llama-quantize)\n"
     "      --imatrix FILE      llama.cpp importance matrix (GGUF or legacy .dat) for the\n"
     "                          quantized tensors, as llama-quantize --imatrix\n"
+    "      --optimize          search scales that lower the weighted error in the same\n"
+    "                          formats (K-quants; llama.cpp loads the file, its bytes\n"
+    "                          differ from llama-quantize's; much slower)\n"
     "      --no-tokenizer      write no tokenizer.* metadata (weights only; llama.cpp\n"
     "                          needs the tokenizer to run the model)\n"
     "  -o, --output OUT        the GGUF file to write\n"
@@ -90,6 +93,7 @@ static void parse_args(int argc, char **argv, convert_args *a)
         { "dry-run", no_argument, NULL, 'n' },
         { "imatrix", required_argument, NULL, 'I' },
         { "no-tokenizer", no_argument, NULL, 'N' },
+        { "optimize", no_argument, NULL, 'O' },
         { "json", no_argument, NULL, 'J' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -109,6 +113,7 @@ static void parse_args(int argc, char **argv, convert_args *a)
         case 'n': a->dry_run = 1; break;
         case 'I': a->opt.imatrix = optarg; break;
         case 'N': a->opt.no_tokenizer = 1; break;
+        case 'O': a->opt.optimize = 1; break;
         case 'J': a->json = 1; break;
         case 'h': cli_help(usage_convert);
         default: cli_bad_option(argv, ch);
