@@ -49,6 +49,12 @@ extern const unsigned char slim_vocab_o200k_base[], slim_vocab_o200k_base_end[];
 
 slim_pretok_kind slim_pretok_known(const char *pattern)
 {
+    const char *constant;
+    return slim_pretok_known_constant(pattern, &constant);
+}
+
+slim_pretok_kind slim_pretok_known_constant(const char *pattern, const char **constant)
+{
     static const struct {
         const char *pattern;
         slim_pretok_kind kind;
@@ -57,9 +63,12 @@ slim_pretok_kind slim_pretok_known(const char *pattern)
         {PAT_CL100K, SLIM_PRETOK_CL100K}, {PAT_CL100K_NPM, SLIM_PRETOK_CL100K_NPM},
         {PAT_O200K, SLIM_PRETOK_O200K},   {PAT_QWEN2, SLIM_PRETOK_QWEN2},
     };
+    *constant = NULL;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(pattern, known[i].pattern) == 0)
+        if (strcmp(pattern, known[i].pattern) == 0) {
+            *constant = known[i].pattern;
             return known[i].kind;
+        }
     return SLIM_PRETOK_REGEX;
 }
 

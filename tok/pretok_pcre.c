@@ -12,7 +12,7 @@ void slim_pretok_free(slim_pretok *pt)
 {
     if (!pt)
         return;
-    if (pt->re)
+    if (pt->re || pt->known)
         pthread_mutex_destroy(&pt->lock);
     pcre2_code_free(pt->re);
     pt->re = NULL;
@@ -73,36 +73,55 @@ static char *rewrite_spaces(const char *p)
     return out;
 }
 
+/* Compiles the pattern: NULL with *erroff set if it is invalid, NULL with
+ * *nomem set if memory ran out. */
+static pcre2_code *compile(const char *pattern, PCRE2_SIZE *erroff, int *nomem)
+{
+    int errcode;
+    char *rewritten = rewrite_spaces(pattern);
+    *nomem = !rewritten;
+    if (!rewritten)
+        return NULL;
+    /* DOLLAR_ENDONLY: `$` is the end of the text only, as in Rust's regex
+     * (tiktoken) where it does not match before a final newline. */
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)rewritten, PCRE2_ZERO_TERMINATED,
+                                   PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY,
+                                   &errcode, erroff, NULL);
+    free(rewritten);
+    /* Failing that (a construct the rewrite does not understand, or an
+     * invalid pattern), compile the caller's text: errors point into it. */
+    if (!re)
+        re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                           PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &errcode, erroff, NULL);
+    return re;
+}
+
 slim_error slim_pretok_init(slim_pretok *pt, const char *pattern, int use_fast,
                             size_t *err_offset)
 {
     memset(pt, 0, sizeof *pt);
     if (!pattern)
         return SLIM_ERR_INVALID_ARG;
-    int errcode;
-    PCRE2_SIZE erroff = 0;
-    char *rewritten = rewrite_spaces(pattern);
-    if (!rewritten)
-        return SLIM_ERR_NOMEM;
-    /* DOLLAR_ENDONLY: `$` is the end of the text only, as in Rust's regex
-     * (tiktoken) where it does not match before a final newline. */
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)rewritten, PCRE2_ZERO_TERMINATED,
-                                   PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY,
-                                   &errcode, &erroff, NULL);
-    free(rewritten);
-    /* Failing that (a construct the rewrite does not understand, or an
-     * invalid pattern), compile the caller's text: errors point into it. */
-    if (!re)
-        re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-                           PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &errcode, &erroff, NULL);
-    if (!re) {
-        if (err_offset)
-            *err_offset = erroff;
-        return SLIM_ERR_CORRUPT;
+    const char *known = NULL;
+    slim_pretok_kind kind = use_fast ? slim_pretok_known_constant(pattern, &known)
+                                     : SLIM_PRETOK_REGEX;
+    pcre2_code *re = NULL;
+    if (kind == SLIM_PRETOK_REGEX) {
+        PCRE2_SIZE erroff = 0;
+        int nomem;
+        re = compile(pattern, &erroff, &nomem);
+        if (nomem)
+            return SLIM_ERR_NOMEM;
+        if (!re) {
+            if (err_offset)
+                *err_offset = erroff;
+            return SLIM_ERR_CORRUPT;
+        }
     }
     pthread_mutex_init(&pt->lock, NULL);
     pt->re = re;
-    pt->kind = use_fast ? slim_pretok_known(pattern) : SLIM_PRETOK_REGEX;
+    pt->known = re ? NULL : known;
+    pt->kind = kind;
     return SLIM_OK;
 }
 
@@ -117,10 +136,19 @@ slim_error slim_pretok_state_init(const slim_pretok *pt, slim_pretok_state *st)
     if (!__atomic_load_n(&pt->jitted, __ATOMIC_ACQUIRE)) {
         pthread_mutex_lock(&mut->lock);
         if (!pt->jitted) {
-            (void)pcre2_jit_compile(pt->re, PCRE2_JIT_COMPLETE);
-            __atomic_store_n(&mut->jitted, 1, __ATOMIC_RELEASE);
+            PCRE2_SIZE erroff;
+            int nomem;
+            if (!pt->re)
+                mut->re = compile(pt->known, &erroff, &nomem);
+            if (pt->re) {
+                (void)pcre2_jit_compile(pt->re, PCRE2_JIT_COMPLETE);
+                __atomic_store_n(&mut->jitted, 1, __ATOMIC_RELEASE);
+            }
         }
+        int ready = pt->re != NULL;
         pthread_mutex_unlock(&mut->lock);
+        if (!ready)
+            return SLIM_ERR_NOMEM; /* a known pattern compiles, short of memory */
     }
     st->md = pcre2_match_data_create_from_pattern(pt->re, NULL);
     st->mctx = pcre2_match_context_create(NULL);
