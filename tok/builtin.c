@@ -116,21 +116,26 @@ const char *const *slim_tokenizer_builtin_names(void)
     return names;
 }
 
-/* Drops the pages of embedded data read once: they are clean pages of the
- * executable's file, so the kernel reads them again if they are ever needed,
- * and until then they count in the resident memory (840 KiB for o200k_base).
- * Only whole pages inside the range go: the neighbours stay untouched. */
-static void release_embedded(const unsigned char *data, const unsigned char *end)
+/* Drops the pages of the embedded data, read once per load: they are clean
+ * pages of the executable's file, so the kernel reads them again if they are
+ * ever needed, and until then they count in the resident memory (840 KiB for
+ * o200k_base, and the kernel's read-around maps neighbouring vocabularies'
+ * pages too). The whole section goes (the vocabularies are contiguous in
+ * tok/vocab_data.S), but only its whole pages: neighbours stay untouched. */
+static void release_embedded(void)
 {
 #ifdef __linux__
+    uintptr_t lo = UINTPTR_MAX, hi = 0;
+    for (size_t i = 0; i < N(builtins); i++) {
+        if ((uintptr_t)builtins[i].data < lo)
+            lo = (uintptr_t)builtins[i].data;
+        if ((uintptr_t)builtins[i].end > hi)
+            hi = (uintptr_t)builtins[i].end;
+    }
     const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t a = ((uintptr_t)data + page - 1) & ~(page - 1);
-    uintptr_t b = (uintptr_t)end & ~(page - 1);
+    uintptr_t a = (lo + page - 1) & ~(page - 1), b = hi & ~(page - 1);
     if (b > a)
         madvise((void *)a, b - a, MADV_DONTNEED);
-#else
-    (void)data;
-    (void)end;
 #endif
 }
 
@@ -148,7 +153,7 @@ slim_error slim_tokenizer_builtin(const char *name, slim_tokenizer **out)
 
     slim_vocab v;
     slim_error err = slim_vocab_from_slimvoc_zst(&v, b->data, (size_t)(b->end - b->data));
-    release_embedded(b->data, b->end);
+    release_embedded();
     if (err != SLIM_OK)
         return err;
     return slim_tokenizer_make(b->name, &v, b->pattern, b->specials, b->n_specials, out, NULL);
