@@ -183,6 +183,11 @@ bench: all
 	$(Q)$(BUILD)/bench/bench-quant
 	$(Q)BENCH_TOK=$(BUILD)/bench/bench-tok bash bench/bench_tok.sh
 	$(Q)BENCH_BATCH=$(BUILD)/bench/bench-batch bash bench/bench_batch.sh
+	$(Q)bash bench/bench_convert.sh
+
+## bench-convert: Q4_K_M from a synthetic BF16 model, slim-quant convert vs llama-quantize (LLAMA_QUANTIZE=path)
+bench-convert: $(BINDIR)/slim-quant
+	$(Q)bash bench/bench_convert.sh
 
 ## bench-tok: slim's tokenizers against npm tiktoken and tokenizers, one run (installed into bench/.cache)
 bench-tok: $(BUILD)/bench/bench-tok
@@ -225,7 +230,7 @@ clean:
 help:
 	@grep -E '^## ' $(MAKEFILE_LIST) | sed -e 's/^## /  /' -e 's/: /\t/'
 
-.PHONY: all deps demo test test-unit check-neon check-sanitize fuzz-replay fuzz fuzz-afl bench bench-tok bench-ggml install clean help
+.PHONY: all deps demo test test-unit check-neon check-sanitize fuzz-replay fuzz fuzz-afl bench bench-tok bench-batch bench-convert bench-ggml install clean help
 .SECONDARY:
 
 -include $(FULL_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TOOL_NAMES:%=$(BUILD)/tools/%.d) $(KCHECK_OBJS:.o=.d) \
