@@ -5,6 +5,7 @@
  * pair now at its position maps to the entry's new id (HF's only staleness
  * check), so even its rare quirks are reproduced.
  */
+#include "tok/heap.h"
 #include "tok/hf.h"
 
 #include <stdio.h>
@@ -240,38 +241,7 @@ static inline int ent_less(ent a, ent b)
     return a.rank != b.rank ? a.rank < b.rank : a.pos < b.pos;
 }
 
-static void heap_push(ent *h, size_t *n, ent x)
-{
-    size_t i = (*n)++;
-    while (i) {
-        size_t p = (i - 1) / 2;
-        if (!ent_less(x, h[p]))
-            break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = x;
-}
-
-static ent heap_pop(ent *h, size_t *n)
-{
-    ent top = h[0], x = h[--*n];
-    size_t i = 0, m = *n;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= m)
-            break;
-        if (c + 1 < m && ent_less(h[c + 1], h[c]))
-            c++;
-        if (!ent_less(h[c], x))
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (m)
-        h[i] = x;
-    return top;
-}
+SLIM_DEFINE_HEAP(heap, ent, ent_less)
 
 /* Symbols start in a caller's stack array (*v == stack) and move to the
  * heap only for long pieces. */

@@ -1,4 +1,5 @@
 /* llama.cpp's SentencePiece merging (see spm.h). */
+#include "tok/heap.h"
 #include "tok/spm.h"
 
 #include <stdlib.h>
@@ -15,45 +16,14 @@ typedef struct spm_bigram {
 } spm_bigram;
 
 /* Heap order: the higher score first, then the leftmost pair. */
-static int before(const spm_bigram *a, const spm_bigram *b)
+static inline int before(spm_bigram a, spm_bigram b)
 {
-    if (a->score != b->score)
-        return a->score > b->score;
-    return a->left < b->left;
+    if (a.score != b.score)
+        return a.score > b.score;
+    return a.left < b.left;
 }
 
-static void push(spm_bigram *h, size_t *n, spm_bigram x)
-{
-    size_t i = (*n)++;
-    while (i) {
-        size_t p = (i - 1) / 2;
-        if (!before(&x, &h[p]))
-            break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = x;
-}
-
-static spm_bigram pop(spm_bigram *h, size_t *n)
-{
-    spm_bigram top = h[0], x = h[--*n];
-    size_t i = 0, m = *n;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= m)
-            break;
-        if (c + 1 < m && before(&h[c + 1], &h[c]))
-            c++;
-        if (!before(&h[c], &x))
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (m)
-        h[i] = x;
-    return top;
-}
+SLIM_DEFINE_HEAP(bigram, spm_bigram, before)
 
 /* Queues (left, right) if their text together is a token. */
 static void try_pair(const hf_bpe *m, const float *scores, const char *s, const spm_sym *v,
@@ -65,7 +35,7 @@ static void try_pair(const hf_bpe *m, const float *scores, const char *s, const 
     uint32_t id = hf_bpe_lookup(m, s + v[left].off, size);
     if (id == UINT32_MAX)
         return;
-    push(h, hn, (spm_bigram){scores[id], left, right, size});
+    bigram_push(h, hn, (spm_bigram){scores[id], left, right, size});
 }
 
 /* Bytes of a UTF-8 sequence from its first byte, as llama.cpp counts. */
@@ -102,7 +72,7 @@ slim_error slim_spm_encode(const hf_bpe *m, const float *scores, const char *s, 
     for (int32_t i = 1; i < nv; i++)
         try_pair(m, scores, s, v, i - 1, i, h, &hn);
     while (hn) {
-        spm_bigram b = pop(h, &hn);
+        spm_bigram b = bigram_pop(h, &hn);
         spm_sym *l = &v[b.left], *r = &v[b.right];
         if (!l->len || !r->len || l->len + r->len != b.size)
             continue; /* stale: one side was merged since */
