@@ -8,7 +8,6 @@
 #include "tools/cli_quant_convert.h"
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,29 +49,6 @@ static const char usage_convert[] =
     "Errors name the file, tensor or key at fault: an unsupported architecture,\n"
     "missing files or tensors, shapes that disagree with config.json, NaN or Inf\n"
     "weights, a full disk. On any error no output is left behind.\n";
-
-/* SIGINT, SIGTERM, SIGHUP stop the write after its current chunk; the
- * library removes its temporary file, then the signal is raised again. */
-static volatile int cancelled;
-static volatile sig_atomic_t cancel_signal;
-
-static void on_signal(int sig)
-{
-    cancel_signal = sig;
-    cancelled = 1;
-}
-
-static void catch_signals(void)
-{
-    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_signal;
-        sigemptyset(&sa.sa_mask);
-        sigaction(sigs[i], &sa, NULL);
-    }
-}
 
 typedef struct convert_args {
     const char *input, *output;
@@ -129,7 +105,10 @@ static void parse_args(int argc, char **argv, convert_args *a)
     if (a->json && !a->dry_run)
         cli_usage_fail("--json goes with --dry-run");
     a->opt.tensor_types = a->tensor_types;
-    a->opt.cancel = &cancelled;
+    /* SIGINT, SIGTERM, SIGHUP stop the write after its current chunk; the
+     * library removes its temporary file, then the signal is raised again. */
+    if (!a->dry_run)
+        a->opt.cancel = cli_cancel_flag();
     a->opt.n_tensor_types = a->n_tensor_types;
 }
 
@@ -242,14 +221,10 @@ int cli_quant_convert(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     progress_ctx p = { .c = c };
-    catch_signals();
     cli_progress_start(&p.bar, "", in->src_bytes);
     e = slim_convert_write(c, a.output, on_progress, &p, msg, sizeof msg);
     cli_progress_end(&p.bar);
-    if (cancelled) {
-        signal(cancel_signal, SIG_DFL);
-        raise(cancel_signal);
-    }
+    cli_cancel_reraise();
     if (e)
         cli_fail("%s", msg);
     double dt = cli_now() - t0;
