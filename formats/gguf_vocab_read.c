@@ -505,12 +505,7 @@ slim_error slim_tokenizer_load_gguf(const char *path, slim_tokenizer **out, char
     }
     err = slim_tokenizer_from_gguf(g, out, msg, msg_cap, where);
     slim_gguf_close(g);
-    if (err == SLIM_OK) {
-        char *nm = dupn(path, strlen(path));
-        if (nm) {
-            free((*out)->name);
-            (*out)->name = nm;
-        }
-    }
+    if (err == SLIM_OK)
+        slim_tok_set_name(*out, path);
     return err;
 }

@@ -3,21 +3,13 @@
  * format detection and the post-processor. Encoding and decoding dispatch
  * from tokenizer.c to hf_encode.c.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tok/hf_api.h"
 #include "tok/tokenizer.h"
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
 
 int slim_tokenizer_is_hf(const void *head, size_t n)
 {
@@ -60,8 +52,8 @@ slim_error slim_tokenizer_wrap_hf(slim_hf *hf, const char *name, slim_tokenizer 
         return SLIM_ERR_NOMEM;
     }
     t->hf = hf;
-    t->name = dup_str(name);
-    t->pattern = dup_str("");
+    t->name = slim_tok_strdup(name);
+    t->pattern = slim_tok_strdup("");
     t->vocab_size = hf->vocab_size;
     t->specials = hf->n_added ? calloc(hf->n_added, sizeof *t->specials) : NULL;
     if (!t->name || !t->pattern || (hf->n_added && !t->specials)) {
@@ -69,7 +61,7 @@ slim_error slim_tokenizer_wrap_hf(slim_hf *hf, const char *name, slim_tokenizer 
         return SLIM_ERR_NOMEM;
     }
     for (size_t k = 0; k < hf->n_added; k++) {
-        t->specials[k].text = dup_str(hf->added[k].content);
+        t->specials[k].text = slim_tok_strdup(hf->added[k].content);
         if (!t->specials[k].text) {
             slim_tokenizer_free(t);
             return SLIM_ERR_NOMEM;
@@ -94,45 +86,16 @@ slim_error slim_tokenizer_load_hf(const char *path, slim_tokenizer **out, char *
     if (!path || !out)
         return SLIM_ERR_INVALID_ARG;
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (msg && msg_cap)
-            snprintf(msg, msg_cap, "cannot open the file");
-        return SLIM_ERR_IO;
-    }
-    size_t cap = 1 << 20, len = 0;
-    char *buf = malloc(cap);
-    slim_error err = buf ? SLIM_OK : SLIM_ERR_NOMEM;
-    while (err == SLIM_OK) {
-        if (len == cap) {
-            char *nb = cap < ((size_t)1 << 31) ? realloc(buf, cap * 2) : NULL;
-            if (!nb) {
-                err = cap < ((size_t)1 << 31) ? SLIM_ERR_NOMEM : SLIM_ERR_TOO_LARGE;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f))
-                err = SLIM_ERR_IO;
-            break;
-        }
-    }
-    fclose(f);
+    uint8_t *buf;
+    size_t len;
+    slim_error err = slim_tok_read_file(path, (size_t)1 << 31, &buf, &len);
     if (err == SLIM_OK) {
         err = slim_tokenizer_from_hf(buf, len, out, msg, msg_cap, where);
-        if (err == SLIM_OK) {
-            char *nm = dup_str(path);
-            if (nm) {
-                free((*out)->name);
-                (*out)->name = nm;
-            }
-        }
+        if (err == SLIM_OK)
+            slim_tok_set_name(*out, path);
     } else if (msg && msg_cap) {
-        snprintf(msg, msg_cap, "cannot read the file: %s", slim_strerror(err));
+        snprintf(msg, msg_cap, "cannot read the file: %s",
+                 err == SLIM_ERR_IO ? strerror(errno) : slim_strerror(err));
     }
     free(buf);
     return err;

@@ -17,7 +17,7 @@
 #include "tok/hf_api.h"
 #include "tok/utf8.h"
 
-static char *dup_str(const char *s)
+char *slim_tok_strdup(const char *s)
 {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);
@@ -61,8 +61,8 @@ slim_error slim_tokenizer_make(const char *name, slim_vocab *vocab, const char *
     t->vocab = *vocab;
     memset(vocab, 0, sizeof *vocab);
     slim_error err = SLIM_OK;
-    t->name = dup_str(name);
-    t->pattern = dup_str(pattern);
+    t->name = slim_tok_strdup(name);
+    t->pattern = slim_tok_strdup(pattern);
     t->specials = n_specials ? calloc(n_specials, sizeof *t->specials) : NULL;
     if (!t->name || !t->pattern || (n_specials && !t->specials)) {
         err = SLIM_ERR_NOMEM;
@@ -95,7 +95,7 @@ slim_error slim_tokenizer_make(const char *name, slim_vocab *vocab, const char *
             err = SLIM_ERR_DUPLICATE;
             goto fail;
         }
-        t->specials[i].text = dup_str(s->text);
+        t->specials[i].text = slim_tok_strdup(s->text);
         if (!t->specials[i].text) {
             err = SLIM_ERR_NOMEM;
             goto fail;
@@ -150,6 +150,22 @@ slim_error slim_tokenizer_load_tiktoken(const char *path, const char *pattern,
     if (!path || !out)
         return SLIM_ERR_INVALID_ARG;
     *out = NULL;
+    uint8_t *buf;
+    size_t len;
+    slim_error err = slim_tok_read_file(path, SIZE_MAX / 2, &buf, &len);
+    if (err == SLIM_OK) {
+        err = slim_tokenizer_from_tiktoken(buf, len, pattern, specials, n_specials, out, where);
+        if (err == SLIM_OK)
+            slim_tok_set_name(*out, path);
+    }
+    free(buf);
+    return err;
+}
+
+slim_error slim_tok_read_file(const char *path, size_t max, uint8_t **out, size_t *out_len)
+{
+    *out = NULL;
+    *out_len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return SLIM_ERR_IO;
@@ -158,7 +174,11 @@ slim_error slim_tokenizer_load_tiktoken(const char *path, const char *pattern,
     slim_error err = buf ? SLIM_OK : SLIM_ERR_NOMEM;
     while (err == SLIM_OK) {
         if (len == cap) {
-            uint8_t *nb = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (cap > max / 2) {
+                err = SLIM_ERR_TOO_LARGE;
+                break;
+            }
+            uint8_t *nb = realloc(buf, cap * 2);
             if (!nb) {
                 err = SLIM_ERR_NOMEM;
                 break;
@@ -175,18 +195,22 @@ slim_error slim_tokenizer_load_tiktoken(const char *path, const char *pattern,
         }
     }
     fclose(f);
-    if (err == SLIM_OK) {
-        err = slim_tokenizer_from_tiktoken(buf, len, pattern, specials, n_specials, out, where);
-        if (err == SLIM_OK) {
-            char *nm = dup_str(path);
-            if (nm) {
-                free((*out)->name);
-                (*out)->name = nm;
-            }
-        }
+    if (err != SLIM_OK) {
+        free(buf);
+        return err;
     }
-    free(buf);
-    return err;
+    *out = buf;
+    *out_len = len;
+    return SLIM_OK;
+}
+
+void slim_tok_set_name(slim_tokenizer *tok, const char *name)
+{
+    char *nm = slim_tok_strdup(name);
+    if (nm) {
+        free(tok->name);
+        tok->name = nm;
+    }
 }
 
 /* ---- encoding ---- */

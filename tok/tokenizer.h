@@ -32,4 +32,16 @@ slim_error slim_tokenizer_make(const char *name, slim_vocab *vocab, const char *
                                const slim_special_token *specials, size_t n_specials,
                                slim_tokenizer **out, slim_tok_where *where);
 
+/* A malloc'd copy of s (NULL when out of memory). */
+char *slim_tok_strdup(const char *s);
+
+/* Reads the whole file at `path` (a regular file or a pipe) into a malloc'd
+ * *buf of *len bytes: SLIM_ERR_IO (cannot open or read), SLIM_ERR_NOMEM, or
+ * SLIM_ERR_TOO_LARGE past `max` bytes. *buf is NULL on failure. */
+slim_error slim_tok_read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
+
+/* Names a loaded tokenizer after the file it came from (kept as it was if
+ * there is no memory for the copy). */
+void slim_tok_set_name(slim_tokenizer *tok, const char *name);
+
 #endif
